@@ -1,0 +1,73 @@
+# Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
+# With DATABASE_URL and CELERY_BROKER_URL set, both use PostgreSQL and Redis instead of the
+# embedded SQLite + in-process Celery default.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP_PY := $(VENV)/.installed
+STAMP_JS := node_modules/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install assets migrate demo worker beat lint format check messages bench clean
+
+$(STAMP_PY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(STAMP_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/vendor/.built: $(STAMP_JS) scripts/build-assets.mjs
+	npm run --silent build
+	touch $@
+
+install: $(STAMP_PY) static/vendor/.built
+
+assets: static/vendor/.built
+
+migrate: install
+	mkdir -p var
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2
+
+beat: install
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A portal beat --loglevel=INFO
+
+test: install
+	mkdir -p var
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_PY)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP_PY)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install
+	SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
+	SECRET_KEY=check $(PY) manage.py check
+
+# Re-extract translatable strings after changing them, then translate in locale/*/django.po.
+messages: $(STAMP_PY)
+	DEBUG=1 $(PY) manage.py makemessages -l en -l zh_Hans --no-obsolete --ignore=node_modules --ignore=.venv --ignore=static/vendor
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var

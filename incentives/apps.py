@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncentivesConfig(AppConfig):
+    """Subsidy and reward policies as rules, claims, budgets and payments."""
+
+    name = "incentives"
+    verbose_name = _("Incentives")

@@ -1,0 +1,14 @@
+from django.http import HttpRequest
+
+from portal import selectors
+from portal.navigation import navigation_for
+
+
+def portal(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "unread_count": 0}
+    return {
+        "nav_items": navigation_for(user),
+        "unread_count": selectors.unread_notification_count(user=user),
+    }

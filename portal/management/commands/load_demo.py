@@ -1,0 +1,158 @@
+"""Demo organisations and one account per role, for a newcomer's first run.
+
+Idempotent: existing rows (matched by credit code and user name) are left as they are, so a
+second run adds nothing twice. Refuses to run with DEBUG off unless told this is not production:
+demo accounts share a known password and must never exist in production.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal import services
+from portal.identifiers import credit_code_check_character
+from portal.models import Organisation, Qualification, Region, Role, User
+
+
+def demo_credit_code(body17: str) -> str:
+    """A well-formed credit code for a fictional demo organisation."""
+    return body17 + credit_code_check_character(body17)
+
+
+# (key, name, kind, region code, first 17 characters of the credit code)
+ORGANISATIONS = [
+    (
+        "enterprise",
+        "安康示范富硒科技有限公司（演示）",
+        Organisation.Kind.ENTERPRISE,
+        "610902",
+        "91610902MA7DEM001",
+    ),
+    (
+        "university",
+        "陕西示范理工大学（演示）",
+        Organisation.Kind.UNIVERSITY,
+        "610100",
+        "12610000DEM000001",
+    ),
+    (
+        "park",
+        "安康高新技术产业开发区管理委员会（演示）",
+        Organisation.Kind.PARK_COMMITTEE,
+        "610900",
+        "11610900DEM000002",
+    ),
+]
+
+QUALIFICATIONS = [
+    (
+        "enterprise",
+        Qualification.Kind.SPECIALISED_PROVINCIAL,
+        2024,
+        date(2024, 6, 28),
+        "陕西省2024年专精特新中小企业名单（演示数据）",
+    ),
+    (
+        "enterprise",
+        Qualification.Kind.LISTING_RESERVE,
+        2023,
+        date(2023, 5, 10),
+        "陕西省2023年重点上市后备企业名单（演示数据）",
+    ),
+    (
+        "university",
+        Qualification.Kind.INNOVATION_CENTRE_PROVINCIAL,
+        2022,
+        date(2022, 11, 1),
+        "陕西省重点实验室认定（演示数据）",
+    ),
+]
+
+# (user name, full name, role, organisation key, region code)
+USERS = [
+    ("enterprise", "王企业", Role.APPLICANT, "enterprise", None),
+    ("university", "李高校", Role.APPLICANT, "university", None),
+    ("reviewer", "张审核", Role.REVIEWER, None, None),
+    ("expert", "赵专家", Role.EXPERT, None, None),
+    ("ankang", "陈安康", Role.CITY_AGENCY, None, "610900"),
+    ("leader", "刘领导", Role.LEADER, None, None),
+    ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, None, None),
+    ("secadmin", "安全管理员", Role.SECURITY_ADMIN, None, None),
+    ("auditadmin", "审计管理员", Role.AUDIT_ADMIN, None, None),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo organisations and one demo account per role (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--not-production",
+            action="store_true",
+            help="Allow loading with DEBUG off (tests, staging). Never in production.",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(
+                "Demo accounts share a known password. Run with DEBUG=1, or pass "
+                "--not-production on a machine that is not production."
+            )
+        regions = {region.code: region for region in Region.objects.all()}
+        organisations = {}
+        created = 0
+        for key, name, kind, region_code, body in ORGANISATIONS:
+            org, made = Organisation.objects.get_or_create(
+                credit_code=demo_credit_code(body),
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "region": regions[region_code],
+                    "status": Organisation.Status.VERIFIED,
+                    "contact_name": "演示联系人",
+                },
+            )
+            organisations[key] = org
+            created += made
+        for key, kind, year, recognised_on, source in QUALIFICATIONS:
+            if not Qualification.objects.filter(
+                organisation=organisations[key], kind=kind, year=year
+            ).exists():
+                services.qualification_add(
+                    actor=None,
+                    organisation=organisations[key],
+                    kind=kind,
+                    year=year,
+                    recognised_on=recognised_on,
+                    source=source,
+                )
+                created += 1
+        for username, name, role, org_key, region_code in USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User(
+                username=username,
+                name=name,
+                role=role,
+                email=f"{username}@demo.invalid",
+                organisation=organisations.get(org_key),
+                region=regions.get(region_code),
+            )
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save()
+            services.audit_record(
+                actor=None, actor_label="load_demo", event="demo.user_create", target=user
+            )
+            created += 1
+        self.stdout.write(f"Demo data: {created} rows created.")
+        self.stdout.write(f"Demo logins (password for all: {settings.DEMO_PASSWORD}):")
+        for username, name, role, org_key, region_code in USERS:
+            scope = (
+                organisations[org_key].name
+                if org_key
+                else (regions[region_code].name if region_code else "")
+            )
+            self.stdout.write(f"  {username:<11} {Role(role).label!s:<10} {name} {scope}")

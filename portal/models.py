@@ -1,0 +1,333 @@
+"""Core of the portal: regions, organisations, users and roles, the audit log, notifications."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.identifiers import validate_credit_code
+
+
+class Region(models.Model):
+    """An administrative area (GB/T 2260) or a reporting unit with an internal code."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised path of codes ("610000/610900/610902/"): scoping a user to a region and
+    # everything under it is one indexed prefix match, not a recursive query.
+    path = models.CharField(max_length=128, db_index=True, editable=False)
+    is_internal_code = models.BooleanField(
+        _("internal code"),
+        default=False,
+        help_text=_("The unit has no GB/T 2260 code; the portal assigned this one."),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The path is derived, never typed: keep it in step with code and parent.
+        self.path = f"{self.parent.path if self.parent_id else ''}{self.code}/"
+        super().save(*args, **kwargs)
+
+
+class RegionCodeAlias(models.Model):
+    """A former code still found in old files, e.g. 旬阳县 610928 → 旬阳市 610981."""
+
+    code = models.CharField(_("former code"), max_length=12, unique=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("former region code")
+        verbose_name_plural = _("former region codes")
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.region.code}"
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Enterprise")
+        UNIVERSITY = "university", _("University")
+        RESEARCH_INSTITUTE = "institute", _("Research institute")
+        PARK_COMMITTEE = "park", _("Park management committee")
+        SERVICE_AGENCY = "agency", _("Service agency")
+        GOVERNMENT = "government", _("Government agency")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Verification refused")
+
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    status = models.CharField(
+        _("verification"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == self.Status.VERIFIED
+
+
+class Qualification(models.Model):
+    """A dated recognition of an organisation, with the list or document it comes from."""
+
+    class Kind(models.TextChoices):
+        SPECIALISED_PROVINCIAL = "specialised_provincial", _("Provincial specialised SME")
+        LITTLE_GIANT = "little_giant", _("National specialised 'little giant'")
+        SINGLE_CHAMPION = "single_champion", _("Manufacturing single champion")
+        HIGH_TECH = "high_tech", _("High-tech enterprise")
+        LISTING_RESERVE = "listing_reserve", _("Key listing-reserve enterprise")
+        HIDDEN_CHAMPION = "hidden_champion", _("Hidden champion")
+        GAZELLE = "gazelle", _("Gazelle enterprise")
+        UNICORN = "unicorn", _("Unicorn enterprise")
+        INNOVATION_CENTRE_NATIONAL = (
+            "innovation_national",
+            _("National innovation centre / engineering centre / key laboratory"),
+        )
+        INNOVATION_CENTRE_PROVINCIAL = (
+            "innovation_provincial",
+            _("Provincial innovation centre / engineering centre / key laboratory"),
+        )
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="qualifications",
+    )
+    kind = models.CharField(_("qualification"), max_length=32, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("year / batch"))
+    recognised_on = models.DateField(_("recognised on"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        ordering = ["organisation", "kind", "year"]
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "year"], name="qualification_once_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year}"
+
+
+class Role(models.TextChoices):
+    """Stable role codes. Display names are translated; access decisions use the codes only."""
+
+    APPLICANT = "applicant", _("Applicant")
+    REVIEWER = "reviewer", _("Reviewer (IP bureau)")
+    EXPERT = "expert", _("Expert")
+    CITY_AGENCY = "city_agency", _("City agency")
+    LEADER = "leader", _("Leader")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+
+class User(AbstractUser):
+    """A person. One account holds exactly one role, which keeps the three admins apart."""
+
+    name = models.CharField(_("full name"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agents",
+        help_text=_("For a city agency: the region it reports for (and the counties under it)."),
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="applicant") | models.Q(organisation__isnull=False),
+                name="applicant_has_organisation",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="city_agency") | models.Q(region__isnull=False),
+                name="city_agency_has_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.APPLICANT and not self.organisation_id:
+            raise ValidationError({"organisation": _("An applicant belongs to an organisation.")})
+        if self.role == Role.CITY_AGENCY and not self.region_id:
+            raise ValidationError({"region": _("A city agency is scoped to a region.")})
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One row per thing that happened. Rows are written once and never changed.
+
+    The model refuses updates and deletes; on PostgreSQL a trigger refuses them too, so not even
+    raw SQL through the application's connection can rewrite history.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
+        DENIED = "denied", _("Denied")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("user name"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    event = models.CharField(_("event"), max_length=64, db_index=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS
+    )
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(_("object"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.event}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+
+class Notification(models.Model):
+    """An in-app message to one user; e-mailed after commit by a Celery task."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    event = models.CharField(_("event"), max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

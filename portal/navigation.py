@@ -1,0 +1,37 @@
+"""The navigation bar, declared once; an entry shows to the users the permission module allows."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from portal import permissions
+from portal.models import User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str
+    key: str
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem(_("Home"), "portal:home", "portal.home", "home"),
+    NavItem(_("My organisation"), "portal:my_organisation", "organisation.own", "my-organisation"),
+    NavItem(_("Organisations"), "portal:organisation_list", "organisation.list", "organisations"),
+    NavItem(_("Users"), "portal:user_list", "user.list", "users"),
+    NavItem(_("Regions"), "portal:region_list", "region.list", "regions"),
+    NavItem(_("Audit log"), "portal:audit_list", "audit.view", "audit"),
+    NavItem(_("API"), "api-docs", "portal.api", "api"),
+]
+
+
+def navigation_for(user: User) -> list[dict[str, str]]:
+    return [
+        {"label": str(item.label), "url": reverse(item.url_name), "key": item.key}
+        for item in NAVIGATION
+        if permissions.can(user, item.permission)
+    ]

@@ -1,0 +1,462 @@
+"""Writes of the portal core. Every write goes through one of these functions.
+
+Each runs in one transaction, enforces the business rule (raising ValidationError with a
+message a user can act on), records the audit entry, and defers e-mail to after commit.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import permissions
+from portal.identifiers import normalise_credit_code
+from portal.middleware import current_client_ip
+from portal.models import (
+    AuditEntry,
+    Notification,
+    Organisation,
+    Qualification,
+    Region,
+    Role,
+    User,
+)
+
+# Audit ---------------------------------------------------------------------------------------
+
+
+def snapshot(obj: Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The audited fields of `obj`, as JSON-friendly values (foreign keys by id)."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        values[name] = getattr(obj, field.attname)
+    return values
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    event: str,
+    target: Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    outcome: str = AuditEntry.Outcome.SUCCESS,
+    actor_label: str = "",
+    ip: str | None = None,
+) -> AuditEntry:
+    """Append one row to the audit log. The client IP comes from the request being served."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    if before is not None and after is not None:
+        # Keep only what changed, so the log reads as a diff.
+        changed = {key for key in after if before.get(key) != after.get(key)}
+        before = {key: before.get(key) for key in changed}
+        after = {key: after[key] for key in changed}
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_label=actor_label or (actor.get_username() if actor else ""),
+        ip=ip or current_client_ip(),
+        event=event,
+        outcome=outcome,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:200] if target is not None else "",
+        reason=reason,
+        before=before,
+        after=after,
+    )
+
+
+# Notifications -------------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    event: str,
+    recipients: Iterable[User],
+    title: str,
+    body: str = "",
+    url: str = "",
+) -> list[Notification]:
+    """Record an event in each recipient's inbox and e-mail it after the transaction commits.
+
+    The one way the portal tells people things; later features call this and nothing else.
+    """
+    from portal import tasks  # tasks import services; keep the cycle out of import time
+
+    people = {user.pk: user for user in recipients if user.is_active}
+    notes = Notification.objects.bulk_create(
+        Notification(recipient=user, event=event, title=title, body=body, url=url)
+        for user in people.values()
+    )
+    ids = [note.pk for note in notes if people[note.recipient_id].email]
+    if ids:
+        transaction.on_commit(lambda: tasks.send_notification_emails.delay(ids))
+    return notes
+
+
+def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications (all of them when no ids are given) as read."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+# Organisations -------------------------------------------------------------------------------
+
+ORGANISATION_AUDITED = (
+    "name",
+    "credit_code",
+    "kind",
+    "region",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "status",
+    "status_reason",
+)
+
+
+def _check_credit_code_free(code: str, *, exclude_pk: int | None = None) -> None:
+    taken = Organisation.objects.filter(credit_code=code)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError(
+            {
+                "credit_code": _(
+                    "An organisation with the credit code %(code)s is already registered. "
+                    "Ask its applicant or the IP bureau to add you."
+                )
+                % {"code": code}
+            }
+        )
+
+
+@transaction.atomic
+def organisation_register(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    email: str,
+    phone: str,
+    organisation_name: str,
+    credit_code: str,
+    kind: str,
+    region: Region,
+    address: str = "",
+) -> User:
+    """Self-registration: a person registers an organisation and becomes its applicant.
+
+    The organisation waits for a reviewer's verification before it may submit anything.
+    """
+    try:
+        code = normalise_credit_code(credit_code)
+    except ValidationError as error:
+        raise ValidationError({"credit_code": error.messages}) from error
+    _check_credit_code_free(code)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is taken.")})
+    organisation = Organisation.objects.create(
+        name=organisation_name,
+        credit_code=code,
+        kind=kind,
+        region=region,
+        address=address,
+        contact_name=name,
+        contact_phone=phone,
+    )
+    user = User(
+        username=username,
+        name=name,
+        email=email,
+        phone=phone,
+        role=Role.APPLICANT,
+        organisation=organisation,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    audit_record(
+        actor=user,
+        event="organisation.register",
+        target=organisation,
+        after=snapshot(organisation, ORGANISATION_AUDITED),
+    )
+    reviewers = User.objects.filter(role=Role.REVIEWER, is_active=True)
+    notify(
+        event="organisation.registered",
+        recipients=reviewers,
+        title=_("New organisation awaiting verification: %(name)s") % {"name": organisation.name},
+        url=f"/organisations/{organisation.pk}/",
+    )
+    return user
+
+
+def _locked_organisation(organisation: Organisation) -> Organisation:
+    return Organisation.objects.select_for_update().select_related("region").get(pk=organisation.pk)
+
+
+@transaction.atomic
+def organisation_update(
+    *, actor: User, organisation: Organisation, data: dict[str, Any]
+) -> Organisation:
+    """Edit an organisation's details. A verified organisation keeps its credit code."""
+    org = _locked_organisation(organisation)
+    permissions.require(actor, "organisation.edit", org)
+    before = snapshot(org, ORGANISATION_AUDITED)
+    allowed = {"name", "kind", "region", "address", "contact_name", "contact_phone", "credit_code"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    if "credit_code" in data:
+        try:
+            code = normalise_credit_code(data["credit_code"])
+        except ValidationError as error:
+            raise ValidationError({"credit_code": error.messages}) from error
+        if code != org.credit_code:
+            if org.is_verified and actor.role != Role.REVIEWER:
+                raise ValidationError(
+                    {
+                        "credit_code": _(
+                            "A verified organisation's credit code can only be "
+                            "changed by the IP bureau."
+                        )
+                    }
+                )
+            _check_credit_code_free(code, exclude_pk=org.pk)
+        data = {**data, "credit_code": code}
+    for key, value in data.items():
+        setattr(org, key, value)
+    if org.status == Organisation.Status.REJECTED and actor.role == Role.APPLICANT:
+        # Fixing a refused registration sends it back to the reviewers.
+        org.status = Organisation.Status.PENDING
+    org.full_clean()
+    org.save()
+    audit_record(
+        actor=actor,
+        event="organisation.update",
+        target=org,
+        before=before,
+        after=snapshot(org, ORGANISATION_AUDITED),
+    )
+    return org
+
+
+@transaction.atomic
+def organisation_verify(*, actor: User, organisation: Organisation) -> Organisation:
+    org = _locked_organisation(organisation)
+    if org.is_verified:
+        raise ValidationError(_("%(name)s is already verified.") % {"name": org.name})
+    permissions.require(actor, "organisation.verify", org)
+    before = snapshot(org, ("status", "status_reason"))
+    org.status = Organisation.Status.VERIFIED
+    org.status_reason = ""
+    org.verified_at = timezone.now()
+    org.verified_by = actor
+    org.save(update_fields=["status", "status_reason", "verified_at", "verified_by"])
+    audit_record(
+        actor=actor,
+        event="organisation.verify",
+        target=org,
+        before=before,
+        after=snapshot(org, ("status", "status_reason")),
+    )
+    notify(
+        event="organisation.verified",
+        recipients=org.members.all(),
+        title=_("%(name)s has been verified") % {"name": org.name},
+        body=_("Your organisation can now declare projects and claim incentives."),
+        url="/organisation/",
+    )
+    return org
+
+
+@transaction.atomic
+def organisation_reject(*, actor: User, organisation: Organisation, reason: str) -> Organisation:
+    org = _locked_organisation(organisation)
+    permissions.require(actor, "organisation.verify", org)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the registration is refused.")})
+    before = snapshot(org, ("status", "status_reason"))
+    org.status = Organisation.Status.REJECTED
+    org.status_reason = reason.strip()
+    org.save(update_fields=["status", "status_reason"])
+    audit_record(
+        actor=actor,
+        event="organisation.reject",
+        target=org,
+        before=before,
+        after=snapshot(org, ("status", "status_reason")),
+        reason=org.status_reason,
+    )
+    notify(
+        event="organisation.rejected",
+        recipients=org.members.all(),
+        title=_("Verification of %(name)s was refused") % {"name": org.name},
+        body=org.status_reason,
+        url="/organisation/",
+    )
+    return org
+
+
+@transaction.atomic
+def qualification_add(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    kind: str,
+    year: int,
+    source: str,
+    recognised_on: date | None = None,
+    valid_until: date | None = None,
+) -> Qualification:
+    if actor is not None:
+        permissions.require(actor, "qualification.manage", organisation)
+    if Qualification.objects.filter(organisation=organisation, kind=kind, year=year).exists():
+        raise ValidationError(
+            {
+                "kind": _("%(org)s already holds this qualification for %(year)s.")
+                % {"org": organisation.name, "year": year}
+            }
+        )
+    qualification = Qualification(
+        organisation=organisation,
+        kind=kind,
+        year=year,
+        source=source,
+        recognised_on=recognised_on,
+        valid_until=valid_until,
+    )
+    qualification.full_clean()
+    qualification.save()
+    audit_record(
+        actor=actor,
+        event="qualification.add",
+        target=organisation,
+        after=snapshot(qualification, ("kind", "year", "recognised_on", "valid_until", "source")),
+    )
+    return qualification
+
+
+# Users and roles -----------------------------------------------------------------------------
+
+USER_AUDITED = ("username", "name", "email", "phone", "is_active", "role", "organisation", "region")
+
+
+def _check_role_scope(role: str, organisation: Organisation | None, region: Region | None) -> None:
+    if role == Role.APPLICANT and organisation is None:
+        raise ValidationError({"organisation": _("An applicant belongs to an organisation.")})
+    if role == Role.CITY_AGENCY and region is None:
+        raise ValidationError({"region": _("A city agency is scoped to a region.")})
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    password: str,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+) -> User:
+    """System admin creates an account; the security admin then grants it a role."""
+    permissions.require(actor, "user.manage")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is taken.")})
+    user = User(username=username, name=name, email=email, phone=phone)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    audit_record(actor=actor, event="user.create", target=user, after=snapshot(user, USER_AUDITED))
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
+    """System admin edits contact details and enables or disables an account."""
+    target = User.objects.select_for_update().get(pk=user.pk)
+    permissions.require(actor, "user.manage", target)
+    unknown = set(data) - {"name", "email", "phone", "is_active"}
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    before = snapshot(target, USER_AUDITED)
+    for key, value in data.items():
+        setattr(target, key, value)
+    target.full_clean()
+    target.save()
+    audit_record(
+        actor=actor,
+        event="user.update",
+        target=target,
+        before=before,
+        after=snapshot(target, USER_AUDITED),
+    )
+    return target
+
+
+@transaction.atomic
+def user_assign_role(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    organisation: Organisation | None = None,
+    region: Region | None = None,
+    reason: str = "",
+) -> User:
+    """Security admin grants a role and its scope. One role per account keeps duties apart."""
+    target = User.objects.select_for_update().get(pk=user.pk)
+    permissions.require(actor, "role.assign", target)
+    if role and role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    _check_role_scope(role, organisation, region)
+    before = snapshot(target, USER_AUDITED)
+    target.role = role
+    target.organisation = organisation if role == Role.APPLICANT else None
+    target.region = region if role == Role.CITY_AGENCY else None
+    target.save(update_fields=["role", "organisation", "region"])
+    audit_record(
+        actor=actor,
+        event="user.assign_role",
+        target=target,
+        before=before,
+        after=snapshot(target, USER_AUDITED),
+        reason=reason,
+    )
+    return target
+
+
+# Sign-in events (connected to django.contrib.auth's signals in PortalConfig.ready) ------------
+
+
+def audit_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    audit_record(actor=user, event="auth.login", target=user)
+
+
+def audit_logout(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(actor=user, event="auth.logout", target=user)
+
+
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    # The attempted name is kept for the audit admin; the password never is.
+    audit_record(
+        actor=None,
+        actor_label=str(credentials.get("username", ""))[:150],
+        event="auth.login_failed",
+        outcome=AuditEntry.Outcome.FAILURE,
+    )

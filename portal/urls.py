@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from portal import api, views
+
+router = DefaultRouter()
+router.register("regions", api.RegionViewSet, basename="region")
+router.register("organisations", api.OrganisationViewSet, basename="organisation")
+
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path(
+            "login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+        ),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path(
+            "password/",
+            auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
+            name="password_change",
+        ),
+        path(
+            "password/done/",
+            auth_views.PasswordChangeDoneView.as_view(),
+            name="password_change_done",
+        ),
+        path("register/", views.register, name="register"),
+        path("organisation/", views.my_organisation, name="my_organisation"),
+        path("organisations/", views.organisation_list, name="organisation_list"),
+        path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+        path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
+        path(
+            "organisations/<int:pk>/verify/", views.organisation_verify, name="organisation_verify"
+        ),
+        path(
+            "organisations/<int:pk>/reject/", views.organisation_reject, name="organisation_reject"
+        ),
+        path(
+            "organisations/<int:pk>/qualifications/",
+            views.qualification_add,
+            name="qualification_add",
+        ),
+        path("users/", views.user_list, name="user_list"),
+        path("users/new/", views.user_create, name="user_create"),
+        path("users/<int:pk>/", views.user_edit, name="user_edit"),
+        path("regions/", views.region_list, name="region_list"),
+        path("audit/", views.audit_list, name="audit_list"),
+        path("inbox/", views.inbox, name="inbox"),
+        path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("projects/", include("projects.urls")),
+    path("patents/", include("patents.urls")),
+    path("incentives/", include("incentives.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include(router.urls)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,5 @@
+"""Quarterly statistics from cities, indicators against targets, dashboards and exports.
+
+Models arrive with the issue that builds this app; the app is wired now so that its URLs,
+admin and tests have a place from the start.
+"""
