@@ -130,6 +130,16 @@ def _verify_organisation(user: User, org: Organisation | None) -> bool:
     return org is None or org.status != Organisation.Status.VERIFIED
 
 
+@rule("organisation.submit")
+def _submit_for_organisation(user: User, obj: None) -> bool:
+    """Declaring projects or claiming incentives needs an organisation the bureau verified."""
+    return (
+        user.role == Role.APPLICANT
+        and user.organisation_id is not None
+        and user.organisation.status == Organisation.Status.VERIFIED
+    )
+
+
 @rule("qualification.manage")
 def _manage_qualifications(user: User, org: Organisation | None) -> bool:
     return user.role == Role.REVIEWER

@@ -127,3 +127,11 @@ def test_audit_scope_is_empty_for_everyone_but_the_audit_admin():
 def test_unknown_permission_code_is_a_programming_error():
     with pytest.raises(KeyError):
         permissions.can(UserFactory(), "no.such.rule")
+
+
+def test_only_an_applicant_of_a_verified_organisation_may_submit():
+    verified = ApplicantFactory()
+    pending = ApplicantFactory(organisation__status=Organisation.Status.PENDING)
+    assert permissions.can(verified, "organisation.submit")
+    assert not permissions.can(pending, "organisation.submit")
+    assert not permissions.can(UserFactory(role=Role.REVIEWER), "organisation.submit")

@@ -1,12 +1,20 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from portal import services
 from portal.models import AuditEntry, Notification, Organisation, Qualification, Role, User
 from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Messages are asserted in their source language; test_i18n covers the Chinese."""
+    with translation.override("en"):
+        yield
 
 
 def register(**overrides):
