@@ -1,66 +1,12 @@
-"""Seed Shaanxi, its ten cities, Ankang's counties and the two internal reporting units.
-
-Codes: GB/T 2260 (DOMAIN.md §8). Idempotent: rows are matched by code and updated in place.
-"""
+"""Seed Shaanxi, its ten cities, Ankang's counties and the two internal reporting units."""
 
 from django.db import migrations
 
-GBT = "GB/T 2260"
-INTERNAL = "内部编码：无 GB/T 2260 代码，单独向省报送 (DOMAIN.md §8)"
-
-# (code, name, level, parent code, internal code?, source)
-REGIONS = [
-    ("610000", "陕西省", "province", None, False, GBT),
-    ("610100", "西安市", "city", "610000", False, GBT),
-    ("610200", "铜川市", "city", "610000", False, GBT),
-    ("610300", "宝鸡市", "city", "610000", False, GBT),
-    ("610400", "咸阳市", "city", "610000", False, GBT),
-    ("610500", "渭南市", "city", "610000", False, GBT),
-    ("610600", "延安市", "city", "610000", False, GBT),
-    ("610700", "汉中市", "city", "610000", False, GBT),
-    ("610800", "榆林市", "city", "610000", False, GBT),
-    ("610900", "安康市", "city", "610000", False, GBT),
-    ("611000", "商洛市", "city", "610000", False, GBT),
-    ("61YL00", "杨凌示范区", "city", "610000", True, INTERNAL),
-    ("61XX00", "西咸新区", "city", "610000", True, INTERNAL),
-    ("610902", "汉滨区", "county", "610900", False, GBT),
-    ("610921", "汉阴县", "county", "610900", False, GBT),
-    ("610922", "石泉县", "county", "610900", False, GBT),
-    ("610923", "宁陕县", "county", "610900", False, GBT),
-    ("610924", "紫阳县", "county", "610900", False, GBT),
-    ("610925", "岚皋县", "county", "610900", False, GBT),
-    ("610926", "平利县", "county", "610900", False, GBT),
-    ("610927", "镇坪县", "county", "610900", False, GBT),
-    ("610929", "白河县", "county", "610900", False, GBT),
-    ("610981", "旬阳市", "county", "610900", False, GBT),
-]
-
-ALIASES = [("610928", "610981", "旬阳县撤县设市为旬阳市，旧代码导入时映射为新代码 (DOMAIN.md §8)")]
+from portal.seeds import seed_regions
 
 
 def seed(apps, schema_editor):
-    Region = apps.get_model("portal", "Region")
-    RegionCodeAlias = apps.get_model("portal", "RegionCodeAlias")
-    by_code = {}
-    for code, name, level, parent_code, internal, source in REGIONS:
-        parent = by_code.get(parent_code)
-        path = f"{parent.path if parent else ''}{code}/"
-        region, _ = Region.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "level": level,
-                "parent": parent,
-                "path": path,
-                "is_internal_code": internal,
-                "source": source,
-            },
-        )
-        by_code[code] = region
-    for old, new, note in ALIASES:
-        RegionCodeAlias.objects.update_or_create(
-            code=old, defaults={"region": by_code[new], "note": note}
-        )
+    seed_regions(apps.get_model("portal", "Region"), apps.get_model("portal", "RegionCodeAlias"))
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,8 @@ from django.db import transaction
 
 from portal import services
 from portal.identifiers import credit_code_check_character
-from portal.models import Organisation, Qualification, Region, Role, User
+from portal.models import Organisation, Qualification, Region, RegionCodeAlias, Role, User
+from portal.seeds import seed_regions
 
 
 def demo_credit_code(body17: str) -> str:
@@ -101,6 +102,7 @@ class Command(BaseCommand):
                 "Demo accounts share a known password. Run with DEBUG=1, or pass "
                 "--not-production on a machine that is not production."
             )
+        seed_regions(Region, RegionCodeAlias)  # present after migrate; re-applied after a flush
         regions = {region.code: region for region in Region.objects.all()}
         organisations = {}
         created = 0
