@@ -61,6 +61,7 @@ format: $(STAMP_PY)
 	$(BIN)/ruff format .
 
 check: install
+	mkdir -p var
 	SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
 	SECRET_KEY=check $(PY) manage.py check
 
