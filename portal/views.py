@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -59,6 +60,17 @@ def form_errors_from(form: Form, error: ValidationError) -> None:
 
 def paginate(request: HttpRequest, queryset, per_page: int = 50):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = "/password/done/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.audit_record(
+            actor=self.request.user, event="auth.password_change", target=self.request.user
+        )
+        return response
 
 
 # Home and registration -----------------------------------------------------------------------

@@ -93,3 +93,19 @@ def test_login_logout_and_failed_login_are_audited(client):
     assert AuditEntry.objects.filter(event="auth.login", actor=user).exists()
     client.post(reverse("portal:logout"))
     assert AuditEntry.objects.filter(event="auth.logout", actor=user).exists()
+
+
+def test_password_change_is_audited_without_the_password(client):
+    user = UserFactory(username="changer", role=Role.REVIEWER)
+    client.force_login(user)
+    response = client.post(
+        reverse("portal:password_change"),
+        {
+            "old_password": "Pass-word-2025",
+            "new_password1": "Nw9!pQr4#zT",
+            "new_password2": "Nw9!pQr4#zT",
+        },
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(event="auth.password_change")
+    assert entry.actor == user and "Nw9" not in f"{entry.before}{entry.after}{entry.reason}"
