@@ -334,6 +334,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 # Audit log -----------------------------------------------------------------------------------
 
 
+@require_GET
 @permission_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)

@@ -49,8 +49,7 @@ def test_admin_site_offers_no_edit_or_delete_even_to_a_superuser(client, entry):
     client.force_login(superuser)
     change_url = reverse("admin:portal_auditentry_change", args=[entry.pk])
     delete_url = reverse("admin:portal_auditentry_delete", args=[entry.pk])
-    response = client.post(change_url, {"reason": "rewritten"})
-    assert response.status_code in {302, 403} or b"rewritten" not in response.content
+    assert client.post(change_url, {"reason": "rewritten"}).status_code == 403
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     assert client.get(reverse("admin:portal_auditentry_add")).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk, reason="").exists()
@@ -61,7 +60,7 @@ def test_audit_admin_page_is_read_only_and_others_are_refused(client, entry):
     client.force_login(auditor)
     page = client.get(reverse("portal:audit_list"))
     assert page.status_code == 200 and b"test.event" in page.content
-    assert client.post(reverse("portal:audit_list"), {"reason": "x"}).status_code in {200, 405}
+    assert client.post(reverse("portal:audit_list"), {"reason": "x"}).status_code == 405
     for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.REVIEWER, Role.LEADER):
         client.force_login(UserFactory(role=role))
         assert client.get(reverse("portal:audit_list")).status_code == 403, role
