@@ -4,6 +4,8 @@ Each validator normalises its input and either returns the normalised value or r
 `ValidationError` whose message says what is wrong, so the form field or Excel cell can show it.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -77,3 +79,74 @@ def normalise_credit_code(value: str) -> str:
 def validate_credit_code(value: str) -> None:
     """Model-field validator form of `normalise_credit_code`."""
     normalise_credit_code(value)
+
+
+# Chinese patent application numbers (CNIPA, since 2003-10-01: 12 digits, a dot, a check
+# character; before that, 8 digits). The type digit is the 5th of 12 (3rd of 8).
+PATENT_WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+PATENT_WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
+PATENT_TYPES = {
+    "1": "invention",
+    "2": "utility_model",
+    "3": "design",
+    "8": "invention",  # PCT invention entering China
+    "9": "utility_model",  # PCT utility model entering China
+}
+
+
+@dataclass(frozen=True)
+class PatentNumber:
+    number: str  # normalised: digits, a dot, the check character ("202110182616.5")
+    kind: str  # invention / utility_model / design / other
+    warning: str = ""
+
+
+def patent_check_character(digits: str) -> str:
+    weights = PATENT_WEIGHTS_12 if len(digits) == 12 else PATENT_WEIGHTS_8
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def parse_patent_number(value: str) -> PatentNumber:
+    """Validate and normalise a Chinese patent application number (DOMAIN.md §8).
+
+    `ZL`/`CN` prefixes, spaces and a missing dot are accepted; the check character must match.
+    An unknown type digit is accepted with a warning, not refused.
+    """
+    raw = (value or "").strip().upper().replace(" ", "")
+    text = raw
+    for prefix in ("ZL", "CN"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    if "." in text:
+        digits, _dot, check = text.partition(".")
+    else:
+        digits, check = text[:-1], text[-1:]
+    if not digits.isdigit() or len(digits) not in (8, 12) or len(check) != 1:
+        raise ValidationError(
+            _(
+                "%(value)s is not a patent application number: expected 12 digits (or 8 for "
+                "numbers before 2003), a dot and a check character, e.g. 202110182616.5."
+            )
+            % {"value": raw or "''"},
+            code="patent_number_format",
+        )
+    expected = patent_check_character(digits)
+    if check != expected:
+        raise ValidationError(
+            _(
+                "The check character of %(value)s is wrong: "
+                "it should be %(expected)s, not %(actual)s."
+            )
+            % {"value": f"{digits}.{check}", "expected": expected, "actual": check},
+            code="patent_number_check",
+        )
+    type_digit = digits[4] if len(digits) == 12 else digits[2]
+    kind = PATENT_TYPES.get(type_digit, "other")
+    warning = (
+        ""
+        if kind != "other"
+        else _("%(value)s has type digit %(digit)s, which is not a known patent type.")
+        % {"value": f"{digits}.{check}", "digit": type_digit}
+    )
+    return PatentNumber(number=f"{digits}.{check}", kind=kind, warning=warning)

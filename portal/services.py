@@ -4,7 +4,9 @@ Each runs in one transaction, enforces the business rule (raising ValidationErro
 message a user can act on), records the audit entry, and defers e-mail to after commit.
 """
 
-from collections.abc import Iterable
+import contextvars
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -78,6 +80,20 @@ def audit_record(
 # Notifications -------------------------------------------------------------------------------
 
 
+_emails_suppressed = contextvars.ContextVar("emails_suppressed", default=False)
+
+
+@contextmanager
+def emails_suppressed() -> Iterator[None]:
+    """Inside this block notify() writes inbox rows but sends no e-mail (used by load_demo,
+    whose invented addresses must never receive mail)."""
+    token = _emails_suppressed.set(True)
+    try:
+        yield
+    finally:
+        _emails_suppressed.reset(token)
+
+
 def notify(
     *,
     event: str,
@@ -98,7 +114,7 @@ def notify(
         for user in people.values()
     )
     ids = [note.pk for note in notes if people[note.recipient_id].email]
-    if ids:
+    if ids and not _emails_suppressed.get():
         transaction.on_commit(lambda: tasks.send_notification_emails.delay(ids))
     return notes
 

@@ -210,7 +210,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "kind" field with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "projects.models.Application.Status",
+        "AssignmentStatusEnum": "projects.models.Assignment.Status",
+        "ReportKindEnum": "projects.models.ProgressReport.Kind",
+    },
 }
+
+# Project attachments (declarations, progress evidence): the largest file accepted, in MB.
+PROJECT_ATTACHMENT_MAX_MB = env_int("PROJECT_ATTACHMENT_MAX_MB", 20)
+# Uploads above this size are streamed to a temporary file rather than held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Demo accounts are created only by `manage.py load_demo`; this is their shared password.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2025")

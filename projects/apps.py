@@ -9,3 +9,6 @@ class ProjectsConfig(AppConfig):
 
     name = "projects"
     verbose_name = _("Projects")
+
+    def ready(self) -> None:
+        from projects import permissions  # noqa: F401  (registers the projects' access rules)

@@ -204,3 +204,16 @@ def test_system_admin_disables_an_account():
     user.refresh_from_db()
     assert not user.is_active
     assert AuditEntry.objects.get(event="user.update").after == {"is_active": False}
+
+
+def test_notify_inside_emails_suppressed_writes_the_inbox_but_sends_no_mail(
+    django_capture_on_commit_callbacks,
+):
+    reviewer = UserFactory(role=Role.REVIEWER)
+    with django_capture_on_commit_callbacks(execute=True), services.emails_suppressed():
+        services.notify(event="demo", recipients=[reviewer], title="演示")
+    assert Notification.objects.filter(recipient=reviewer, title="演示").count() == 1
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(event="demo", recipients=[reviewer], title="真实")
+    assert [m.to for m in mail.outbox] == [[reviewer.email]]
