@@ -21,6 +21,10 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "portal:home", "portal.home", "home"),
     NavItem(_("My organisation"), "portal:my_organisation", "organisation.own", "my-organisation"),
+    NavItem(_("Projects"), "projects:application_list", "project.application.list", "projects"),
+    NavItem(_("Calls"), "projects:call_list", "project.call.view", "calls"),
+    NavItem(_("My reviews"), "projects:assignment_list", "project.assignment.list", "reviews"),
+    NavItem(_("Ranking"), "projects:ranking", "project.ranking.view", "ranking"),
     NavItem(_("Organisations"), "portal:organisation_list", "organisation.list", "organisations"),
     NavItem(_("Users"), "portal:user_list", "user.list", "users"),
     NavItem(_("Regions"), "portal:region_list", "region.list", "regions"),
