@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -7,10 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from portal import api, views
+from projects import api as projects_api
 
 router = DefaultRouter()
 router.register("regions", api.RegionViewSet, basename="region")
 router.register("organisations", api.OrganisationViewSet, basename="organisation")
+router.register("categories", projects_api.CategoryViewSet, basename="category")
+router.register("calls", projects_api.CallViewSet, basename="call")
+router.register("applications", projects_api.ApplicationViewSet, basename="application")
+router.register("reviews", projects_api.ReviewViewSet, basename="review")
+router.register("projects", projects_api.ProjectViewSet, basename="project")
+router.register("progress-reports", projects_api.ProgressReportViewSet, basename="progress-report")
 
 portal_patterns = (
     [
@@ -66,5 +71,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served as static media: each download goes through a view that asks
+# the permission module (projects:attachment_download).
