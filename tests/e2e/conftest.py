@@ -117,8 +117,12 @@ def _e2e_needs_chromium(chromium_path: str) -> None:
 
 @pytest.fixture
 def live_site(live_server):
-    """The live server, with the seeded regions (the flush after the previous test removed them)."""
+    """The live server, with the seeded regions and project categories (the flush after the
+    previous test removed what the migrations had seeded)."""
+    from projects.seeds import seed as seed_categories
+
     seed_regions(Region, RegionCodeAlias)
+    seed_categories()
     return live_server
 
 

@@ -11,12 +11,12 @@ from portal.models import Organisation, User
 # What the navigation bar must show to each demo user, written out by hand from the rules in
 # portal/permissions.py, so that a changed rule or nav entry fails here until it is meant.
 EXPECTED_NAV = {
-    "enterprise": {"home", "my-organisation", "api"},
-    "university": {"home", "my-organisation", "api"},
-    "reviewer": {"home", "organisations", "regions", "api"},
-    "expert": {"home", "api"},
+    "enterprise": {"home", "projects", "calls", "my-organisation", "api"},
+    "university": {"home", "projects", "calls", "my-organisation", "api"},
+    "reviewer": {"home", "projects", "calls", "ranking", "organisations", "regions", "api"},
+    "expert": {"home", "reviews", "api"},
     "ankang": {"home", "organisations", "regions", "api"},
-    "leader": {"home", "organisations", "regions", "api"},
+    "leader": {"home", "projects", "calls", "ranking", "organisations", "regions", "api"},
     "sysadmin": {"home", "organisations", "users", "regions", "api"},
     "secadmin": {"home", "organisations", "users", "api"},
     "auditadmin": {"home", "audit", "api"},

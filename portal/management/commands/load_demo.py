@@ -1,8 +1,13 @@
-"""Demo organisations and one account per role, for a newcomer's first run.
+"""Demo organisations, one account per role and demo projects, for a newcomer's first run.
 
-Idempotent: existing rows (matched by credit code and user name) are left as they are, so a
-second run adds nothing twice. Refuses to run with DEBUG off unless told this is not production:
-demo accounts share a known password and must never exist in production.
+Besides one account per role (`USERS`), the applicants and the expert panel of the demo projects
+(`MORE_USERS`) get accounts; the projects themselves (an open call with applications in every
+state, and last year's call with its projects) are built by projects/demo.py.
+
+Idempotent: existing rows (matched by credit code and user name; projects as projects/demo.py
+says) are left as they are, so a second run adds nothing twice. Refuses to run with DEBUG off
+unless told this is not production: demo accounts share a known password and must never exist
+in production.
 """
 
 from datetime import date
@@ -15,6 +20,8 @@ from portal import services
 from portal.identifiers import credit_code_check_character
 from portal.models import Organisation, Qualification, Region, RegionCodeAlias, Role, User
 from portal.seeds import seed_regions
+from projects import demo as projects_demo
+from projects.models import Application
 
 
 def demo_credit_code(body17: str) -> str:
@@ -44,6 +51,34 @@ ORGANISATIONS = [
         Organisation.Kind.PARK_COMMITTEE,
         "610900",
         "11610900DEM000002",
+    ),
+    (
+        "agency",
+        "陕西示范知识产权运营服务有限公司（演示）",
+        Organisation.Kind.SERVICE_AGENCY,
+        "610100",
+        "91610100MA6DEM003",
+    ),
+    (
+        "county",
+        "汉阴县工业集中区管理委员会（演示）",
+        Organisation.Kind.PARK_COMMITTEE,
+        "610921",
+        "11610921DEM000004",
+    ),
+    (
+        "government",
+        "安康市市场监督管理局（知识产权局）（演示）",
+        Organisation.Kind.GOVERNMENT,
+        "610900",
+        "11610900DEM000005",
+    ),
+    (
+        "institute",
+        "陕西示范新材料研究院（演示）",
+        Organisation.Kind.RESEARCH_INSTITUTE,
+        "610100",
+        "12610000DEM000006",
     ),
 ]
 
@@ -84,9 +119,24 @@ USERS = [
     ("auditadmin", "审计管理员", Role.AUDIT_ADMIN, None, None),
 ]
 
+# Further demo accounts, same shape: the applicants of the demo projects and the rest of an
+# expert panel (five scores, so the highest and lowest are dropped). Experts in an organisation
+# are never assigned to its applications.
+MORE_USERS = [
+    ("park", "冯园区", Role.APPLICANT, "park", None),
+    ("agency", "褚服务", Role.APPLICANT, "agency", None),
+    ("county", "卫县域", Role.APPLICANT, "county", None),
+    ("government", "蒋政务", Role.APPLICANT, "government", None),
+    ("expert2", "钱专家", Role.EXPERT, "university", None),
+    ("expert3", "孙专家", Role.EXPERT, None, None),
+    ("expert4", "周专家", Role.EXPERT, "institute", None),
+    ("expert5", "吴专家", Role.EXPERT, None, None),
+    ("expert6", "郑专家", Role.EXPERT, None, None),
+]
+
 
 class Command(BaseCommand):
-    help = "Load demo organisations and one demo account per role (idempotent)."
+    help = "Load demo organisations, demo accounts and demo projects (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -95,13 +145,31 @@ class Command(BaseCommand):
             help="Allow loading with DEBUG off (tests, staging). Never in production.",
         )
 
-    @transaction.atomic
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["not_production"]:
             raise CommandError(
                 "Demo accounts share a known password. Run with DEBUG=1, or pass "
                 "--not-production on a machine that is not production."
             )
+        # The demo's transitions notify their (invented) recipients: inbox rows, no e-mail.
+        with services.emails_suppressed():
+            organisations, regions, created = self.load()
+        self.stdout.write(f"Demo data: {created} rows created.")
+        self.stdout.write(f"Demo logins (password for all: {settings.DEMO_PASSWORD}):")
+        for username, name, role, org_key, region_code in USERS + MORE_USERS:
+            scope = (
+                organisations[org_key].name
+                if org_key
+                else (regions[region_code].name if region_code else "")
+            )
+            self.stdout.write(f"  {username:<11} {Role(role).label!s:<10} {name} {scope}")
+        self.stdout.write("Demo applications by status:")
+        for status, count in projects_demo.status_counts().items():
+            label = Application.Status(status).label
+            self.stdout.write(f"  {status:<21} {count:>3}  {label}")
+
+    @transaction.atomic
+    def load(self):
         seed_regions(Region, RegionCodeAlias)  # present after migrate; re-applied after a flush
         regions = {region.code: region for region in Region.objects.all()}
         organisations = {}
@@ -132,7 +200,7 @@ class Command(BaseCommand):
                     source=source,
                 )
                 created += 1
-        for username, name, role, org_key, region_code in USERS:
+        for username, name, role, org_key, region_code in USERS + MORE_USERS:
             if User.objects.filter(username=username).exists():
                 continue
             user = User(
@@ -149,12 +217,5 @@ class Command(BaseCommand):
                 actor=None, actor_label="load_demo", event="demo.user_create", target=user
             )
             created += 1
-        self.stdout.write(f"Demo data: {created} rows created.")
-        self.stdout.write(f"Demo logins (password for all: {settings.DEMO_PASSWORD}):")
-        for username, name, role, org_key, region_code in USERS:
-            scope = (
-                organisations[org_key].name
-                if org_key
-                else (regions[region_code].name if region_code else "")
-            )
-            self.stdout.write(f"  {username:<11} {Role(role).label!s:<10} {name} {scope}")
+        created += projects_demo.load(organisations=organisations)
+        return organisations, regions, created
