@@ -4,7 +4,6 @@ and failing, with the message the applicant reads."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
 from portal.identifiers import patent_check_character
 from portal.models import Organisation
@@ -21,23 +20,6 @@ INVENTION, UTILITY, DESIGN = (
     DeclaredPatent.Kind.UTILITY_MODEL,
     DeclaredPatent.Kind.DESIGN,
 )
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Messages are asserted in their source language."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def rev():
-    return f.reviewer()
-
-
-@pytest.fixture
-def call(rev):
-    return f.open_call(rev)
 
 
 def findings(organisation, lot, **context) -> dict[str, eligibility.Finding]:

@@ -10,7 +10,6 @@ import zlib
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 
 from portal.models import AuditEntry
 from projects import files, services
@@ -20,12 +19,6 @@ from projects.tests import factories as f
 pytestmark = pytest.mark.django_db
 
 MB = 1_048_576
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

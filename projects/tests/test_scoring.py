@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 
 from portal.models import Notification
 from projects import scoring, services
@@ -14,12 +13,6 @@ from projects.tests import factories as f
 
 S = Application.Status
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    with translation.override("en"):
-        yield
 
 
 # Trimmed mean and spread: pure ---------------------------------------------------------------
@@ -62,11 +55,6 @@ def test_spread_is_highest_minus_lowest_before_trimming():
 
 
 # End to end: from assignments to the final score ----------------------------------------------
-
-
-@pytest.fixture
-def rev(db):
-    return f.reviewer()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from portal import permissions
 from portal.models import AuditEntry, Notification, Organisation, Role
@@ -31,22 +31,6 @@ S = Application.Status
 WAN = f.WAN
 K = Organisation.Kind
 FIELD = ExpertProfile.Field
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def rev():
-    return f.reviewer()
-
-
-@pytest.fixture
-def call(rev):
-    return f.open_call(rev)
 
 
 def lots_of(call) -> list[services.LotInput]:

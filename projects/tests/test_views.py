@@ -17,13 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def reviewer():
-    return f.reviewer()
-
-
-@pytest.fixture
-def call(reviewer):
-    return f.open_call(reviewer)
+def reviewer(rev):
+    return rev
 
 
 def login(client, user):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import translation
 
 from portal.models import AuditEntry, Notification, Role
 from portal.tests.factories import UserFactory
@@ -20,17 +19,6 @@ pytestmark = pytest.mark.django_db
 S = Application.Status
 ROLES = ("applicant", "other_applicant", "expert", "leader", "reviewer")
 FINAL_ACTUALS = {"transfers_in": 6, "hv_patents": 5, "nav_report": 1, "product_filing": 1}
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def rev():
-    return f.reviewer()
 
 
 @pytest.fixture
