@@ -27,6 +27,11 @@ def spread(scores: Sequence[Decimal]) -> Decimal | None:
     return (max(scores) - min(scores)).quantize(TWO_PLACES)
 
 
+def plain(value: Decimal | None) -> str:
+    """A number as people write it: 20.00 → "20", 25.50 → "25.5"."""
+    return "" if value is None else f"{Decimal(value).normalize():f}"
+
+
 @dataclass(frozen=True)
 class KPIOutcome:
     code: str
@@ -93,7 +98,12 @@ def kpi_outcome(
             growth,
             met,
             _("Growth from %(baseline)s to %(actual)s is %(growth)s%%; the target is %(target)s%%.")
-            % {"baseline": baseline, "actual": actual, "growth": growth, "target": target},
+            % {
+                "baseline": plain(baseline),
+                "actual": plain(actual),
+                "growth": plain(growth),
+                "target": plain(target),
+            },
         )
     if comparator == "done":
         met = actual >= 1
@@ -103,5 +113,5 @@ def kpi_outcome(
         actual,
         met,
         _("Actual %(actual)s %(unit)s against a target of %(target)s %(unit)s.")
-        % {"actual": actual, "target": target, "unit": unit},
+        % {"actual": plain(actual), "target": plain(target), "unit": unit},
     )

@@ -297,14 +297,14 @@ def test_at_least(actual, met):
 
 @pytest.mark.parametrize(
     ("actual", "growth", "met"),
-    [(125, "25.00", True), (120, "20.00", True), (115, "15.00", False), (90, "-10.00", False)],
+    [(125, "25", True), (120, "20", True), (115, "15", False), (90, "-10", False), (133, "33", True)],
 )
 def test_growth_from_the_baseline(actual, growth, met):
     result = outcome("growth", 20, actual, baseline=100, unit="%")
     assert result.met is met
     assert result.achieved == D(growth)
-    assert f"{growth}%" in result.explanation
-    assert "20%" in result.explanation
+    assert f" is {growth}%;" in result.explanation
+    assert "the target is 20%" in result.explanation
     assert "100" in result.explanation
 
 
@@ -347,5 +347,5 @@ def test_the_outcome_is_stored_as_json_friendly_text():
         "actual": "125",
         "achieved": "25.00",
         "met": True,
-        "explanation": "Growth from 100 to 125 is 25.00%; the target is 20%.",
+        "explanation": "Growth from 100 to 125 is 25%; the target is 20%.",
     }

@@ -796,11 +796,11 @@ def test_acceptance_stores_met_or_not_met_for_every_kpi(centre, rev):
         "actual": "125.00",  # the final report's value, not the earlier 105
         "achieved": "25.00",
         "met": True,
-        "explanation": "Growth from 100.00 to 125.00 is 25.00%; the target is 20.00%.",
+        "explanation": "Growth from 100 to 125 is 25%; the target is 20%.",
     }
     assert kpis["pledge_amount_growth"]["achieved"] == "15.00"
     assert kpis["staff"]["actual"] == "6.00"
-    assert kpis["events"]["explanation"] == "Actual 1.00 次 against a target of 2.00 次."
+    assert kpis["events"]["explanation"] == "Actual 1 次 against a target of 2 次."
 
 
 def test_acceptance_is_held_against_the_committed_value_not_the_minimum(rev):
