@@ -396,9 +396,8 @@ def application_create(*, actor: User, lot: CallCategory, subtype: str = "") -> 
             % {"org": organisation.name, "number": earlier.number},
             code="one_per_call",
         )
-    sequence = lot.applications.count() + 1
     application = Application(
-        number=f"{lot.call.year}-{lot.code}-{lot.pk:02d}{sequence:04d}",
+        number=_next_number(lot),
         call_category=lot,
         lead_organisation=organisation,
         subtype=subtype if subtype in lot.spec.get("subtypes", []) else "",
@@ -437,6 +436,23 @@ def application_create(*, actor: User, lot: CallCategory, subtype: str = "") -> 
         after={"call_category": lot.pk, "lead_organisation": organisation.pk},
     )
     return application
+
+
+def _next_number(lot: CallCategory) -> str:
+    """申报编号 "2026-3-0007": year, category, sequence within the year and category.
+
+    The category row is locked, so two calls of the same year cannot hand out one number twice.
+    """
+    Category.objects.select_for_update().filter(pk=lot.category_id).first()
+    prefix = f"{lot.call.year}-{lot.code}-"
+    last = (
+        Application.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{sequence:04d}"
 
 
 def _locked(application: Application) -> Application:

@@ -297,7 +297,13 @@ def test_at_least(actual, met):
 
 @pytest.mark.parametrize(
     ("actual", "growth", "met"),
-    [(125, "25", True), (120, "20", True), (115, "15", False), (90, "-10", False), (133, "33", True)],
+    [
+        (125, "25", True),
+        (120, "20", True),
+        (115, "15", False),
+        (90, "-10", False),
+        (133, "33", True),
+    ],
 )
 def test_growth_from_the_baseline(actual, growth, met):
     result = outcome("growth", 20, actual, baseline=100, unit="%")

@@ -897,3 +897,17 @@ def test_committed_kpis_are_copied_per_application(call):
     assert KPICommitment.objects.filter(application=application).count() == 4
     assert application.kpis.get(code="pledge_amount").minimum == 2000
     assert CallCategory.objects.get(pk=application.call_category_id).spec["code"] == 4
+
+
+def test_application_numbers_count_per_year_and_category_across_calls(rev):
+    first_call = f.open_call(rev, categories=(3, 5))
+    second_call = f.open_call(rev, categories=(3,))
+    numbers = [
+        services.application_create(actor=f.applicant(), lot=f.lot(first_call, 3)).number,
+        services.application_create(actor=f.applicant(), lot=f.lot(second_call, 3)).number,
+        services.application_create(
+            actor=f.applicant(kind=K.GOVERNMENT), lot=f.lot(first_call, 5)
+        ).number,
+        services.application_create(actor=f.applicant(), lot=f.lot(first_call, 3)).number,
+    ]
+    assert numbers == ["2026-3-0001", "2026-3-0002", "2026-5-0001", "2026-3-0003"]
