@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal import home as home_panels
 from portal import permissions, selectors, services
 from portal.celery import app as celery_app
 from portal.forms import (
@@ -95,6 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
     elif user.role == Role.AUDIT_ADMIN:
         context["recent_entries"] = selectors.audit_list(user=user)[:10]
     context["notifications"] = selectors.notification_list(user=user)[:5]
+    context["panels"] = home_panels.panels_for(user)
     return render(request, "portal/home.html", context)
 
 

@@ -11,4 +11,6 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from projects import permissions  # noqa: F401  (registers the projects' access rules)
+        from projects import home, permissions  # noqa: F401  (registers the access rules)
+
+        home.register_panels()

@@ -376,3 +376,28 @@ def test_every_page_renders_for_its_roles(client, call, reviewer):
     login(client, application.created_by)
     for url in pages[:6]:
         assert client.get(url).status_code == 200, url
+
+
+def test_home_shows_each_role_its_project_work(
+    client, call, reviewer, django_assert_max_num_queries
+):
+    application = f.submitted(call, 3)
+    services.application_pass(actor=reviewer, application=application)
+    expert = f.expert()
+    services.application_assign(actor=reviewer, application=application, experts=[expert])
+    f.submitted(call, 3)  # a second one, waiting for formal review
+
+    login(client, reviewer)
+    with django_assert_max_num_queries(16):
+        html = client.get(reverse("portal:home")).content.decode()
+    assert '<td class="text-end" data-queue="submitted">1</td>' in html
+    assert 'data-testid="home-projects-summary"' in html
+
+    login(client, expert)
+    html = client.get(reverse("portal:home")).content.decode()
+    assert application.number in html and 'data-testid="home-projects-reviewer"' not in html
+
+    login(client, application.created_by)
+    html = client.get(reverse("portal:home")).content.decode()
+    assert 'data-testid="home-projects-applicant"' in html and application.number in html
+    assert 'data-testid="home-projects-summary"' not in html
