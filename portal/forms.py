@@ -16,6 +16,11 @@ class BootstrapMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, forms.RadioSelect):
+                # Also CheckboxSelectMultiple. Django puts the class on the wrapping <div> as
+                # well as on each input, so a Bootstrap class would squeeze the whole list;
+                # portal.css styles these lists instead.
+                continue
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):

@@ -238,6 +238,7 @@ def test_reviewer_passes_assigns_and_approves_through_the_pages(client, call, re
     html = page.content.decode()
     assert str(same_org) not in html
     assert html.count(" checked") == 5  # the proposed panel is pre-selected
+    assert '<div id="id_experts">' in html  # no Bootstrap class squeezing the whole list
     client.post(
         reverse("projects:application_assign", args=[application.pk]),
         {"experts": [e.pk for e in panel]},
