@@ -43,6 +43,7 @@ from projects.serializers import (
     ProjectDetailSerializer,
     ProjectSerializer,
     ReasonSerializer,
+    ReturnSerializer,
     ReviewFilterSerializer,
     ScoreSerializer,
     VerdictSerializer,
@@ -203,14 +204,18 @@ class ApplicationViewSet(
         application = services.application_submit(actor=request.user, application=self.get_object())
         return self._detail(application)
 
-    @extend_schema(request=ReasonSerializer, responses=ApplicationDetailSerializer)
+    @extend_schema(request=ReturnSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str) -> Response:
-        """Return for revision (formal review); the reason is required and sent to the applicant."""
+        """Return for revision (formal review); the reason is required and sent to the applicant,
+        who may resubmit within `days` (default 7), even after the call has closed."""
         application = self.get_object()
-        data = _input(ReasonSerializer, request.data)
+        data = _input(ReturnSerializer, request.data)
         application = services.application_return(
-            actor=request.user, application=application, reason=data["reason"]
+            actor=request.user,
+            application=application,
+            reason=data["reason"],
+            days=data.get("days", services.REVISION_DAYS),
         )
         return self._detail(application)
 

@@ -272,6 +272,9 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # Set when returned for revision: the applicant may resubmit until then, even after the call
+    # has closed (formal review usually happens after the deadline).
+    revision_due = models.DateTimeField(_("revision due"), null=True, blank=True)
     final_score = models.DecimalField(
         _("final score"), null=True, blank=True, max_digits=6, decimal_places=2
     )

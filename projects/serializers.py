@@ -256,6 +256,7 @@ class ApplicationListSerializer(serializers.ModelSerializer):
             "approved_amount",
             "final_score",
             "submitted_at",
+            "revision_due",
             "status_changed_at",
             "created_at",
         ]
@@ -404,6 +405,12 @@ class ApplicationUpdateSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReturnSerializer(ReasonSerializer):
+    days = serializers.IntegerField(
+        required=False, min_value=1, max_value=60, help_text="Days allowed for the revision."
+    )
 
 
 class AssignSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ through workflow.apply().
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -46,6 +46,8 @@ from projects.models import (
 S = Application.Status
 # Scoring completes when every active expert has scored and at least this many did.
 MIN_SCORES = 3
+# A returned application may be resubmitted this many days after the return, by default.
+REVISION_DAYS = 7
 # Progress reports are due every three months of execution.
 PROGRESS_INTERVAL_MONTHS = 3
 
@@ -357,6 +359,20 @@ def _check_window(lot: CallCategory) -> None:
         )
 
 
+def _check_submission_time(application: Application) -> None:
+    """A first submission inside the call's window; a revision until its due time."""
+    due = application.revision_due
+    if application.status == S.RETURNED and due is not None:
+        if timezone.now() > due:
+            raise ValidationError(
+                _("The revision was due by %(due)s; ask the IP bureau to return it again.")
+                % {"due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
+                code="revision_overdue",
+            )
+        return
+    _check_window(application.call_category)
+
+
 # Declaration ---------------------------------------------------------------------------------
 
 APPLICATION_FIELDS = (
@@ -656,7 +672,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
     application = _locked(application)
     workflow.check_source(application, "submit")
     permissions.require(actor, "project.application.submit", application)
-    _check_window(application.call_category)
+    _check_submission_time(application)
     findings, problems = application_check(application)
     # Keyed by field (eligibility findings under "eligibility"), so a form or the API can put
     # each message next to the value to fix.
@@ -742,9 +758,18 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
 
 
 @transaction.atomic
-def application_return(*, actor: User, application: Application, reason: str) -> Application:
+def application_return(
+    *, actor: User, application: Application, reason: str, days: int = REVISION_DAYS
+) -> Application:
+    """Return for revision with a reason; the applicant may resubmit within `days`."""
+    if not 1 <= days <= 60:
+        raise ValidationError({"days": _("Allow between 1 and 60 days for the revision.")})
     return workflow.apply(
-        actor=actor, application=_locked(application), action="return", reason=reason
+        actor=actor,
+        application=_locked(application),
+        action="return",
+        reason=reason,
+        changes={"revision_due": timezone.now() + timedelta(days=days)},
     )
 
 

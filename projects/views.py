@@ -286,6 +286,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "application": application,
         "history": selectors.application_history(application),
         "transitions": workflow.available(user, application),
+        "revision_days": services.REVISION_DAYS,
         "reports": selectors.application_reports(application),
         "sections": [
             (label, (application.narrative or {}).get(key, ""))
@@ -465,7 +466,7 @@ ACTIONS = {
         actor=user, application=app, reason=data.get("reason", "")
     ),
     "return": lambda user, app, data: services.application_return(
-        actor=user, application=app, reason=data.get("reason", "")
+        actor=user, application=app, reason=data.get("reason", ""), days=data["days"]
     ),
     "reject": lambda user, app, data: services.application_reject(
         actor=user, application=app, reason=data.get("reason", "")
@@ -489,7 +490,11 @@ def application_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise PermissionDenied(action)
     application = selectors.application_get(user=request.user, pk=pk)
-    data = {"reason": request.POST.get("reason", ""), "verdict": request.POST.get("verdict")}
+    data = {
+        "reason": request.POST.get("reason", ""),
+        "verdict": request.POST.get("verdict"),
+        "days": _int(request.POST.get("days")) or services.REVISION_DAYS,
+    }
     if action == "approve":
         form = ApproveForm(request.POST)
         if not form.is_valid():

@@ -911,3 +911,53 @@ def test_application_numbers_count_per_year_and_category_across_calls(rev):
         services.application_create(actor=f.applicant(), lot=f.lot(first_call, 3)).number,
     ]
     assert numbers == ["2026-3-0001", "2026-3-0002", "2026-5-0001", "2026-3-0003"]
+
+
+def _close_call(call):
+    """Move the call's window into the past (as if its deadline had passed)."""
+    now = timezone.now()
+    type(call).objects.filter(pk=call.pk).update(
+        opens_at=now - timedelta(days=30), closes_at=now - timedelta(days=1)
+    )
+
+
+def test_a_returned_application_can_be_revised_after_the_call_closes_until_it_is_due(call, rev):
+    application = f.submitted(call, 3)
+    owner = application.created_by
+    services.application_return(actor=rev, application=application, reason="补充附件", days=3)
+    application.refresh_from_db()
+    assert application.revision_due > timezone.now() + timedelta(days=2, hours=23)
+    _close_call(call)
+
+    services.application_submit(actor=owner, application=application)
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+    services.application_return(actor=rev, application=application, reason="再次补充")
+    Application.objects.filter(pk=application.pk).update(
+        revision_due=timezone.now() - timedelta(minutes=1)
+    )
+    with pytest.raises(ValidationError) as error:
+        services.application_submit(actor=owner, application=application)
+    assert error.value.code == "revision_overdue"
+    assert "return it again" in error.value.messages[0]
+
+
+def test_a_first_submission_after_the_call_closes_is_refused(call):
+    user = f.applicant()
+    f.listing_reserve(user.organisation)
+    application = services.application_create(actor=user, lot=f.lot(call, 3))
+    f.complete(application, actor=user)
+    _close_call(call)
+    with pytest.raises(ValidationError) as error:
+        services.application_submit(actor=user, application=application)
+    assert error.value.code == "call_closed"
+
+
+def test_revision_days_are_bounded(call, rev):
+    application = f.submitted(call, 3)
+    with pytest.raises(ValidationError) as error:
+        services.application_return(actor=rev, application=application, reason="x", days=0)
+    assert "days" in error.value.message_dict
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
