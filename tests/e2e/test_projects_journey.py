@@ -96,6 +96,17 @@ def test_declaration_review_scoring_approval_and_acceptance(page_as, request):
     expect(enterprise.locator("[data-testid=status]")).to_have_text("已提交")
     shot(enterprise, request, "3-submitted")
 
+    # The declaration prints (the browser's "Save as PDF"): render the print page to a PDF.
+    printable = enterprise.context.new_page()
+    printable.goto(f"/projects/applications/{application.pk}/print/")
+    expect(printable.locator("h1")).to_contain_text("科创企业专利运营赋能项目申报书")
+    expect(printable.locator("body")).to_contain_text("202110182616.5")
+    folder = request.config.rootpath / "test-artifacts"
+    pdf = printable.pdf(path=str(folder / "projects-declaration.pdf"), format="A4")
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 20_000  # the CJK glyphs are embedded
+    shot(printable, request, "3-print")
+    printable.close()
+
     # 3. The reviewer passes formal review and assigns the proposed panel of five.
     reviewer.goto(f"/projects/applications/{application.pk}/")
     reviewer.click("[data-action=pass]")
