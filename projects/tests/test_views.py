@@ -402,3 +402,30 @@ def test_home_shows_each_role_its_project_work(
     html = client.get(reverse("portal:home")).content.decode()
     assert 'data-testid="home-projects-applicant"' in html and application.number in html
     assert 'data-testid="home-projects-summary"' not in html
+
+
+@pytest.mark.parametrize("who", ["reviewer", "owner"])
+def test_application_detail_query_count_does_not_grow_with_experts_and_reports(
+    client, call, reviewer, who, django_assert_max_num_queries
+):
+    small = f.scored(call, [80, 70, 90], actor=reviewer)
+    large = f.scored(call, [60, 65, 70, 75, 80, 85, 90], actor=reviewer)
+    for application in (small, large):
+        services.application_approve(
+            actor=reviewer, application=application, amount=Decimal(100_000)
+        )
+        for actual in (1, 2, 3):
+            services.progress_report_submit(
+                actor=application.created_by,
+                application=application,
+                narrative="进展",
+                actuals={"transfers_in": actual, "hv_patents": actual},
+            )
+    counts = []
+    for application in (small, large):
+        login(client, reviewer if who == "reviewer" else application.created_by)
+        url = reverse("projects:application_detail", args=[application.pk])
+        with django_assert_max_num_queries(20) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
