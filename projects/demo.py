@@ -1,7 +1,7 @@
 """Demo projects for a newcomer's first run: an open call with applications in every state.
 
 Called by `manage.py load_demo` (portal/management/commands/load_demo.py) once the demo
-organisations and users exist. Every row is written through projects/services.py, acting as the
+organisations and users exist. Every row is written through projects/services/, acting as the
 demo applicants, reviewer and experts, so the audit log, the application histories and the
 inboxes are the ones the portal itself writes. Two calls:
 

@@ -1,4 +1,4 @@
-"""Input shapes of the project pages. Business rules live in services.py.
+"""Input shapes of the project pages. Business rules live in services/.
 
 Money is typed in 万元, as in the documents, and handed to services in yuan.
 """

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from portal import permissions
 from portal.services import audit_record
 from portal.views import form_errors_from, paginate, permission_required
-from projects import exporters, selectors, services, workflow
+from projects import eligibility, exporters, selectors, services, workflow
 from projects.forms import (
     ApplicationForm,
     ApproveForm,
@@ -256,7 +256,7 @@ def application_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Before a draft exists: the category, its rules, and the eligibility check explained."""
     lot = selectors.lot_get(pk=pk)
     organisation = request.user.organisation
-    findings = services.eligibility.check(organisation=organisation, lot=lot)
+    findings = eligibility.check(organisation=organisation, lot=lot)
     data = request.POST if request.method == "POST" else None  # an empty POST is still a POST
     form = StartForm(data, subtypes=lot.spec.get("subtypes") or [])
     if request.method == "POST" and form.is_valid():

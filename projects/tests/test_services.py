@@ -1,4 +1,4 @@
-"""The business rules of projects/services.py (and the selectors built on them): declaration and
+"""The business rules of projects/services/ (and the selectors built on them): declaration and
 submission, the call window, experts and conflicts of interest, budgets, categories, acceptance
 and overdue projects."""
 

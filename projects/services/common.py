@@ -1,0 +1,99 @@
+"""Constants and helpers shared by the projects services."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.models import (
+    Application,
+    Assignment,
+    CallCategory,
+)
+
+S = Application.Status
+# Scoring completes when every active expert has scored and at least this many did.
+MIN_SCORES = 3
+# A returned application may be resubmitted this many days after the return, by default.
+REVISION_DAYS = 7
+# Progress reports are due every three months of execution.
+PROGRESS_INTERVAL_MONTHS = 3
+
+
+def _money(value: Any, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise ValidationError(
+            {field: _("%(value)s is not a number.") % {"value": value}}
+        ) from error
+    if amount < 0:
+        raise ValidationError({field: _("The amount cannot be negative.")})
+    return amount
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def wan(amount: Decimal | None) -> str:
+    """Yuan shown in 万元, as the documents do."""
+    return "" if amount is None else _fmt((amount / 10_000).quantize(Decimal("0.01")))
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+
+
+def _budget_used(lot: CallCategory, *, exclude: Application | None = None) -> Decimal:
+    approved = Application.objects.filter(
+        call_category=lot, status__in=Application.PROJECT_STATES
+    ).exclude(pk=getattr(exclude, "pk", None))
+    return approved.aggregate(total=Sum("approved_amount"))["total"] or Decimal(0)
+
+
+def _check_window(lot: CallCategory) -> None:
+    call = lot.call
+    if not call.is_open():
+        raise ValidationError(
+            _("The call “%(call)s” accepts applications from %(opens)s to %(closes)s.")
+            % {
+                "call": call.title,
+                "opens": timezone.localtime(call.opens_at).strftime("%Y-%m-%d %H:%M"),
+                "closes": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            code="call_closed",
+        )
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call_category__call", "lead_organisation")
+        .get(pk=application.pk)
+    )
+
+
+def _locked_assignment(assignment: Assignment) -> Assignment:
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("application__call_category", "expert")
+        .get(pk=assignment.pk)
+    )
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
