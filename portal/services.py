@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import permissions
+from portal import events, permissions
 from portal.identifiers import normalise_credit_code
 from portal.middleware import current_client_ip
 from portal.models import (
@@ -62,19 +62,29 @@ def audit_record(
         changed = {key for key in after if before.get(key) != after.get(key)}
         before = {key: before.get(key) for key in changed}
         after = {key: after[key] for key in changed}
-    return AuditEntry.objects.create(
+    target_type = ContentType.objects.get_for_model(target) if target is not None else None
+    entry = AuditEntry.objects.create(
         actor=actor,
         actor_label=actor_label or (actor.get_username() if actor else ""),
         ip=ip or current_client_ip(),
         event=event,
         outcome=outcome,
-        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_type=target_type,
         target_id=str(target.pk) if target is not None else "",
         target_label=str(target)[:200] if target is not None else "",
         reason=reason,
         before=before,
         after=after,
     )
+    if outcome == AuditEntry.Outcome.SUCCESS:
+        events.publish(
+            events.Event(
+                name=event,
+                target_model=f"{target_type.app_label}.{target_type.model}" if target_type else "",
+                target_id=entry.target_id,
+            )
+        )
+    return entry
 
 
 # Notifications -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -215,6 +216,9 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "projects.models.Application.Status",
         "AssignmentStatusEnum": "projects.models.Assignment.Status",
         "ReportKindEnum": "projects.models.ProgressReport.Kind",
+        "StatReturnStatusEnum": "reporting.models.StatReturn.Status",
+        "ProgressStatusEnum": "reporting.models.ProgressSnapshot.Status",
+        "ExportStatusEnum": "reporting.models.ExportJob.Status",
     },
 }
 
@@ -222,6 +226,29 @@ SPECTACULAR_SETTINGS = {
 PROJECT_ATTACHMENT_MAX_MB = env_int("PROJECT_ATTACHMENT_MAX_MB", 20)
 # Uploads above this size are streamed to a temporary file rather than held in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Reporting: the largest return workbook accepted (MB); progress status thresholds, as the share
+# of the value expected by now on the straight line from baseline to target (at least ON_TRACK:
+# on track; at least AT_RISK, or a projection reaching the target: at risk; else behind); and
+# how many days before the due date a city that has not submitted is reminded.
+REPORTING_UPLOAD_MAX_MB = env_int("REPORTING_UPLOAD_MAX_MB", 5)
+REPORTING_ON_TRACK_RATIO = float(os.environ.get("REPORTING_ON_TRACK_RATIO", "0.95"))
+REPORTING_AT_RISK_RATIO = float(os.environ.get("REPORTING_AT_RISK_RATIO", "0.80"))
+REPORTING_REMINDER_DAYS = env_int("REPORTING_REMINDER_DAYS", 5)
+
+# Periodic tasks, declared in code (run by `make beat`).
+CELERY_BEAT_SCHEDULE = {
+    "reporting-recompute-nightly": {
+        "task": "reporting.tasks.recompute_all",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "reporting-reminders-daily": {
+        "task": "reporting.tasks.send_reminders",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
+}
 
 # Demo accounts are created only by `manage.py load_demo`; this is their shared password.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2025")

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from portal import api, views
 from projects import api as projects_api
+from reporting import api as reporting_api
 
 router = DefaultRouter()
 router.register("regions", api.RegionViewSet, basename="region")
@@ -16,6 +17,13 @@ router.register("applications", projects_api.ApplicationViewSet, basename="appli
 router.register("reviews", projects_api.ReviewViewSet, basename="review")
 router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("progress-reports", projects_api.ProgressReportViewSet, basename="progress-report")
+router.register("data-elements", reporting_api.DataElementViewSet, basename="data-element")
+router.register("return-forms", reporting_api.ReturnFormViewSet, basename="return-form")
+router.register("returns", reporting_api.StatReturnViewSet, basename="stat-return")
+router.register("data-values", reporting_api.DataValueViewSet, basename="data-value")
+router.register("indicators", reporting_api.IndicatorViewSet, basename="indicator")
+router.register("targets", reporting_api.TargetViewSet, basename="target")
+router.register("progress", reporting_api.ProgressViewSet, basename="progress")
 
 portal_patterns = (
     [

@@ -7,3 +7,24 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from portal import events
+        from reporting import home, permissions  # noqa: F401  (registers the access rules)
+        from reporting.sources import SOURCES
+
+        home.register_panels()
+        # Portal data that feeds an indicator changed: recompute those indicators after commit.
+        for name, source in SOURCES.items():
+            for event in source.events:
+                events.subscribe(event, _recompute_source(name))
+
+
+def _recompute_source(name: str):
+    def handler(event) -> None:
+        from reporting import tasks
+
+        tasks.recompute_progress.delay(sources=[name])
+
+    handler.__qualname__ = f"recompute_{name}"
+    return handler

@@ -22,6 +22,7 @@ from portal.models import Organisation, Qualification, Region, RegionCodeAlias, 
 from portal.seeds import seed_regions
 from projects import demo as projects_demo
 from projects.models import Application
+from reporting import demo as reporting_demo
 
 
 def demo_credit_code(body17: str) -> str:
@@ -218,4 +219,5 @@ class Command(BaseCommand):
             )
             created += 1
         created += projects_demo.load(organisations=organisations)
+        created += reporting_demo.load()
         return organisations, regions, created

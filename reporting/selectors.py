@@ -1,0 +1,312 @@
+"""Reads of the reporting app, scoped to the user asking. Dashboards read snapshots only, in a
+fixed number of queries whatever the number of regions and periods."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Max, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from portal import permissions
+from portal.models import Region, User
+from reporting.models import (
+    DataElement,
+    DataValueHistory,
+    Indicator,
+    IndicatorValue,
+    ProgressSnapshot,
+    ReturnForm,
+    StatReturn,
+    Target,
+    ValidationRule,
+)
+from reporting.periods import Quarter
+
+TREND_QUARTERS = 8
+
+
+def return_list(
+    *, user: User, period: str = "", region: str = "", status: str = ""
+) -> QuerySet[StatReturn]:
+    returns = permissions.scope(user, "reporting.return.view", StatReturn.objects.all())
+    returns = returns.filter(is_current=True)
+    if period:
+        returns = returns.filter(period=period)
+    if region:
+        returns = returns.filter(region__code=region)
+    if status:
+        returns = returns.filter(status=status)
+    return returns.select_related("form", "region", "submitted_by", "decided_by").order_by(
+        "-period", "region__path"
+    )
+
+
+def return_get(*, user: User, pk: int) -> StatReturn:
+    """One return the user may see, or 404 (another city's returns are not even confirmed)."""
+    found = (
+        permissions.scope(user, "reporting.return.view", StatReturn.objects.all())
+        .select_related("form", "region", "submitted_by", "decided_by", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def return_versions(stat_return: StatReturn) -> QuerySet[StatReturn]:
+    return StatReturn.objects.filter(
+        form_id=stat_return.form_id, region_id=stat_return.region_id, period=stat_return.period
+    ).order_by("version")
+
+
+def value_history(stat_return: StatReturn) -> QuerySet[DataValueHistory]:
+    return (
+        DataValueHistory.objects.filter(region=stat_return.region, period=stat_return.period)
+        .select_related("element", "changed_by", "stat_return")
+        .order_by("-changed_at", "-id")
+    )
+
+
+def region_for_user(*, user: User, code: str) -> Region:
+    region = (
+        permissions.scope(user, "reporting.dashboard.view", Region.objects.all())
+        .filter(code=code)
+        .select_related("parent")
+        .first()
+    )
+    if region is None:
+        raise Http404
+    return region
+
+
+def reportable_regions(*, user: User, form: ReturnForm) -> list[Region]:
+    """The regions the user may file `form` for: its city and, if allowed, its counties."""
+    if not user.region_id:
+        return []
+    regions = Region.objects.filter(path__startswith=user.region.path).order_by("path")
+    required = set(form.regions.values_list("pk", flat=True))
+    return [
+        r
+        for r in regions
+        if r.pk in required or (form.counties_may_report and r.level == Region.Level.COUNTY)
+    ]
+
+
+def latest_period() -> str | None:
+    return StatReturn.objects.filter(status=StatReturn.Status.APPROVED).aggregate(
+        latest=Max("period")
+    )["latest"]
+
+
+def setup_lists() -> dict:
+    return {
+        "elements": DataElement.objects.prefetch_related("forms"),
+        "rules": ValidationRule.objects.all(),
+        "forms": ReturnForm.objects.prefetch_related("elements", "regions"),
+        "indicators": Indicator.objects.select_related("element", "denominator"),
+    }
+
+
+def target_list() -> QuerySet[Target]:
+    return Target.objects.select_related("indicator", "region").order_by(
+        "region__path", "indicator__sort", "deadline"
+    )
+
+
+# Completeness ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CompletenessRow:
+    region: Region
+    stat_return: StatReturn | None
+    due: date
+    state: str  # missing, draft, submitted, returned, approved
+    on_time: bool | None
+
+
+@dataclass
+class Completeness:
+    form: ReturnForm
+    period: str
+    due: date
+    rows: list[CompletenessRow]
+
+    @property
+    def missing(self) -> list[CompletenessRow]:
+        return [r for r in self.rows if r.state in ("missing", "draft", "returned")]
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(1 for r in self.rows if r.state in ("submitted", "approved"))
+
+
+def completeness(*, form: ReturnForm, period: str, regions: list[Region]) -> Completeness:
+    """Which of `regions` have submitted `period`, on time or late, and who is missing."""
+    quarter = Quarter.parse(period)
+    due = quarter.due_date(form.due_days)
+    returns = {
+        r.region_id: r
+        for r in StatReturn.objects.filter(
+            form=form, period=period, is_current=True, region__in=regions
+        )
+    }
+    rows = []
+    for region in regions:
+        found = returns.get(region.pk)
+        state = found.status if found else "missing"
+        on_time = None
+        if found is not None and found.submitted_at is not None:
+            on_time = timezone.localdate(found.submitted_at) <= due
+        rows.append(CompletenessRow(region, found, due, state, on_time))
+    return Completeness(form=form, period=period, due=due, rows=rows)
+
+
+def completeness_for(
+    *, user: User, period: str, within: Region | None = None
+) -> list[Completeness]:
+    """Completeness of every active form for the regions the user sees (under `within`)."""
+    forms = list(ReturnForm.objects.filter(is_active=True).prefetch_related("regions"))
+    visible = permissions.scope(user, "reporting.dashboard.view", Region.objects.all())
+    if within is not None:
+        visible = visible.filter(path__startswith=within.path)
+    visible_ids = set(visible.values_list("pk", flat=True))
+    return [
+        completeness(
+            form=form,
+            period=period,
+            regions=[r for r in form.regions.all() if r.pk in visible_ids],
+        )
+        for form in forms
+    ]
+
+
+# Dashboards -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetRow:
+    target: Target
+    snapshot: ProgressSnapshot | None
+    trend: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def bar_percent(self) -> float:
+        if self.snapshot is None or self.snapshot.percent is None:
+            return 0.0
+        return float(min(self.snapshot.percent, 100))
+
+    @property
+    def expected_percent(self) -> float:
+        if self.snapshot is None or not self.target.target_value:
+            return 0.0
+        return float(min(self.snapshot.expected / self.target.target_value * 100, 100))
+
+    @property
+    def projection_percent(self) -> float | None:
+        if self.snapshot is None or self.snapshot.projection is None:
+            return None
+        return float(min(self.snapshot.projection / self.target.target_value * 100, 100))
+
+
+@dataclass
+class Dashboard:
+    region: Region
+    period: str | None
+    periods: list[str]
+    targets: list[TargetRow]
+    national: list[tuple[Target, IndicatorValue | None]]
+    ranking: list[tuple[Indicator, list[IndicatorValue]]]
+    values: list[IndicatorValue]
+    completeness: list[Completeness]
+    computed_at: datetime | None
+
+    @property
+    def groups(self) -> dict[str, list[TargetRow]]:
+        grouped: dict[str, list[TargetRow]] = defaultdict(list)
+        for row in self.targets:
+            grouped[row.target.indicator.group or "—"].append(row)
+        return dict(grouped)
+
+
+def dashboard(*, user: User, region: Region, period: str | None = None) -> Dashboard:
+    """Everything a dashboard shows, for `region` as of `period` (default: the latest approved)."""
+    permissions.require(user, "reporting.dashboard.view", region)
+    approved = sorted(
+        StatReturn.objects.filter(status=StatReturn.Status.APPROVED)
+        .values_list("period", flat=True)
+        .distinct(),
+        reverse=True,
+    )
+    latest = approved[0] if approved else None
+    period = str(Quarter.parse(period)) if period else latest
+    targets = list(Target.objects.filter(region=region).select_related("indicator", "region"))
+    snapshots: dict[int, ProgressSnapshot] = {}
+    history: dict[int, list[ProgressSnapshot]] = defaultdict(list)
+    if period:
+        for snap in ProgressSnapshot.objects.filter(
+            target__in=targets, period__lte=period
+        ).order_by("target_id", "period"):
+            snapshots[snap.target_id] = snap  # the latest up to the period wins
+            history[snap.target_id].append(snap)
+    own_values: list[IndicatorValue] = []
+    trend: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    if period:
+        first = str(Quarter.parse(period).shift(-(TREND_QUARTERS - 1)))
+        for value in (
+            IndicatorValue.objects.filter(region=region, period__gte=first, period__lte=period)
+            .select_related("indicator")
+            .order_by("indicator__sort", "period")
+        ):
+            trend[value.indicator_id].append((value.period, float(value.value)))
+            if value.period == period:
+                own_values.append(value)
+    rows = [
+        TargetRow(target=t, snapshot=snapshots.get(t.pk), trend=trend.get(t.indicator_id, []))
+        for t in targets
+    ]
+    national: list[tuple[Target, IndicatorValue | None]] = []
+    if region.parent_id is None:
+        own_by_indicator = {v.indicator_id: v for v in own_values}
+        national = [
+            (t, own_by_indicator.get(t.indicator_id))
+            for t in Target.objects.filter(region__isnull=True).select_related("indicator")
+        ]
+    ranking: dict[int, list[IndicatorValue]] = defaultdict(list)
+    indicators: dict[int, Indicator] = {}
+    if period:
+        for value in (
+            IndicatorValue.objects.filter(region__parent=region, period=period)
+            .select_related("indicator", "region")
+            .order_by("indicator__sort", "-value")
+        ):
+            ranking[value.indicator_id].append(value)
+            indicators[value.indicator_id] = value.indicator
+    computed = [s.computed_at for s in snapshots.values()] + [v.computed_at for v in own_values]
+    return Dashboard(
+        region=region,
+        period=period,
+        periods=approved,
+        targets=rows,
+        national=national,
+        ranking=[(indicators[pk], values) for pk, values in ranking.items()],
+        values=own_values,
+        completeness=(completeness_for(user=user, period=period, within=region) if period else []),
+        computed_at=max(computed) if computed else None,
+    )
+
+
+def progress_list(
+    *, indicator: str = "", region: str = "", period: str = ""
+) -> QuerySet[ProgressSnapshot]:
+    snapshots = ProgressSnapshot.objects.select_related("target__indicator", "target__region")
+    if indicator:
+        snapshots = snapshots.filter(target__indicator__code=indicator)
+    if region:
+        snapshots = snapshots.filter(target__region__code=region)
+    if period:
+        snapshots = snapshots.filter(period=period)
+    return snapshots.order_by("target__region__path", "target__indicator__sort", "period")

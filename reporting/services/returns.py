@@ -1,0 +1,615 @@
+"""Writes of statistics returns: open, enter values (web form, workbook, API), submit, approve,
+send back, correct. Each is one atomic, permission-checked, audited function.
+
+Life cycle of a return version, declared once in TRANSITIONS:
+draft → submitted → approved (locked) | returned → submitted …; an approved return is corrected
+by opening version n + 1 (draft) with a reason, the approved version staying readable.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal import permissions
+from portal.models import Region, Role, User
+from portal.services import audit_record, notify
+from reporting import importers
+from reporting.models import (
+    DataElement,
+    DataValue,
+    DataValueHistory,
+    ReturnForm,
+    ReturnUpload,
+    StatReturn,
+    ValidationRule,
+)
+from reporting.periods import Quarter
+from reporting.validation import Entry, Problem, blocking, check_entries, problems_error
+
+S = StatReturn.Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    permission: str
+    label: object
+    reason_required: bool = False
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition(
+            "submit", (S.DRAFT, S.RETURNED), S.SUBMITTED, "reporting.return.edit",
+            gettext_lazy("Submit"),
+        ),
+        Transition(
+            "approve", (S.SUBMITTED,), S.APPROVED, "reporting.return.decide",
+            gettext_lazy("Approve"),
+        ),
+        Transition(
+            "send_back", (S.SUBMITTED,), S.RETURNED, "reporting.return.decide",
+            gettext_lazy("Return for correction"), reason_required=True,
+        ),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Change:
+    code: str
+    name: str
+    unit: str
+    before: Decimal | None
+    after: Decimal | None
+    before_comment: str
+    after_comment: str
+
+    @property
+    def kind(self) -> str:
+        return "create" if self.before is None else "change"
+
+
+@dataclass
+class CheckResult:
+    """What storing these entries would do, and every problem found."""
+
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    upload: ReturnUpload | None = None
+
+    @property
+    def can_store(self) -> bool:
+        return not blocking(self.problems)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for c in self.changes if c.kind == "create")
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for c in self.changes if c.kind == "change")
+
+    def as_dict(self) -> dict:
+        return {
+            "can_store": self.can_store,
+            "problems": [p.as_dict() for p in self.problems],
+            "created": self.created,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "changes": [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "before": None if c.before is None else str(c.before),
+                    "after": None if c.after is None else str(c.after),
+                    "comment": c.after_comment,
+                }
+                for c in self.changes
+            ],
+            "upload": self.upload.pk if self.upload else None,
+        }
+
+
+# Reads the services need ----------------------------------------------------------------------
+
+
+def form_elements(form: ReturnForm) -> list[DataElement]:
+    return list(form.elements.filter(is_active=True).order_by("sort", "code"))
+
+
+def active_rules() -> list[ValidationRule]:
+    return list(ValidationRule.objects.filter(is_active=True))
+
+
+def previous_values(*, region: Region, period: str) -> dict[str, Decimal]:
+    previous = str(Quarter.parse(period).previous())
+    return dict(
+        DataValue.objects.filter(region=region, period=previous).values_list(
+            "element__code", "value"
+        )
+    )
+
+
+def current_values(stat_return: StatReturn) -> dict[str, DataValue]:
+    return {
+        v.element.code: v
+        for v in DataValue.objects.filter(
+            region=stat_return.region, period=stat_return.period
+        ).select_related("element")
+    }
+
+
+def stored_entries(stat_return: StatReturn) -> dict[str, Entry]:
+    return {
+        code: Entry(code=code, value=v.value, comment=v.comment, cell=code)
+        for code, v in current_values(stat_return).items()
+    }
+
+
+# Opening a return -----------------------------------------------------------------------------
+
+
+def _check_region(form: ReturnForm, region: Region) -> None:
+    if form.regions.filter(pk=region.pk).exists():
+        return
+    if form.counties_may_report and region.level == Region.Level.COUNTY:
+        return
+    raise ValidationError(
+        {"region": _("%(region)s does not report “%(form)s”.") % {"region": region, "form": form}}
+    )
+
+
+def _check_period(period: str, *, today: date | None = None) -> Quarter:
+    quarter = Quarter.parse(period)
+    today = today or timezone.localdate()
+    if quarter.end >= today:
+        raise ValidationError(
+            {
+                "period": _("%(period)s has not ended yet; its return opens on %(day)s.")
+                % {"period": quarter, "day": quarter.next().start.isoformat()}
+            }
+        )
+    return quarter
+
+
+@transaction.atomic
+def return_open(*, actor: User, form: ReturnForm, region: Region, period: str) -> StatReturn:
+    """The current return of (form, region, period), created as a draft when there is none."""
+    permissions.require(actor, "reporting.region.report", region)
+    quarter = _check_period(period)
+    _check_region(form, region)
+    existing = (
+        StatReturn.objects.select_for_update()
+        .filter(form=form, region=region, period=str(quarter), is_current=True)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    stat_return = StatReturn.objects.create(
+        form=form, region=region, period=str(quarter), created_by=actor
+    )
+    audit_record(actor=actor, event="reporting.return.open", target=stat_return)
+    return stat_return
+
+
+def _locked(stat_return: StatReturn) -> StatReturn:
+    return (
+        StatReturn.objects.select_for_update(of=("self",))
+        .select_related("form", "region")
+        .get(pk=stat_return.pk)
+    )
+
+
+def _require_editable(actor: User, stat_return: StatReturn) -> None:
+    if not stat_return.is_editable:
+        raise ValidationError(
+            _(
+                "The return %(name)s is %(status)s and locked. An approved return is changed by "
+                "opening a correction."
+            )
+            % {"name": stat_return, "status": stat_return.get_status_display()},
+            code="locked",
+        )
+    permissions.require(actor, "reporting.return.edit", stat_return)
+
+
+# Entering values ------------------------------------------------------------------------------
+
+
+def check(
+    *, stat_return: StatReturn, entries: Mapping[str, Entry], extra: list[Problem] | None = None
+) -> CheckResult:
+    """The dry run: problems and the changes storing `entries` would make. Stores nothing."""
+    elements = form_elements(stat_return.form)
+    stored = current_values(stat_return)
+    problems = list(extra or [])
+    # Rules see the figures as they will be: stored ones, overridden by what is entered now.
+    merged = {code: Entry(code=code, value=v.value, comment=v.comment, cell=code)
+              for code, v in stored.items()}  # fmt: skip
+    merged.update({code: entry for code, entry in entries.items() if entry.value is not None})
+    problems += check_entries(
+        elements=elements,
+        entries=merged,
+        previous=previous_values(region=stat_return.region, period=stat_return.period),
+        rules=active_rules(),
+    )
+    result = CheckResult(problems=problems)
+    names = {e.code: e for e in elements}
+    for code, entry in entries.items():
+        if entry.value is None:
+            continue
+        old = stored.get(code)
+        before = old.value if old else None
+        before_comment = old.comment if old else ""
+        if before is not None and before == entry.value and before_comment == entry.comment:
+            result.unchanged += 1
+            continue
+        result.changes.append(
+            Change(
+                code=code,
+                name=names[code].name,
+                unit=names[code].unit,
+                before=before,
+                after=entry.value,
+                before_comment=before_comment,
+                after_comment=entry.comment,
+            )
+        )
+    return result
+
+
+def _store(*, actor: User, stat_return: StatReturn, result: CheckResult, via: str) -> CheckResult:
+    now = timezone.now()
+    elements = {e.code: e for e in form_elements(stat_return.form)}
+    stored = current_values(stat_return)
+    new_rows, updated, history = [], [], []
+    for change in result.changes:
+        element = elements[change.code]
+        history.append(
+            DataValueHistory(
+                element=element,
+                period=stat_return.period,
+                region=stat_return.region,
+                previous_value=change.before,
+                value=change.after,
+                previous_comment=change.before_comment,
+                comment=change.after_comment,
+                stat_return=stat_return,
+                changed_at=now,
+                changed_by=actor,
+                via=via,
+            )
+        )
+        row = stored.get(change.code)
+        if row is None:
+            new_rows.append(
+                DataValue(
+                    element=element,
+                    period=stat_return.period,
+                    region=stat_return.region,
+                    value=change.after,
+                    comment=change.after_comment,
+                    stat_return=stat_return,
+                    updated_at=now,
+                    updated_by=actor,
+                )
+            )
+        else:
+            row.value, row.comment = change.after, change.after_comment
+            row.stat_return, row.updated_at, row.updated_by = stat_return, now, actor
+            updated.append(row)
+    DataValue.objects.bulk_create(new_rows)
+    DataValue.objects.bulk_update(
+        updated, ["value", "comment", "stat_return", "updated_at", "updated_by"]
+    )
+    DataValueHistory.objects.bulk_create(history)
+    if result.changes:
+        audit_record(
+            actor=actor,
+            event="reporting.values.store",
+            target=stat_return,
+            before={c.code: _json(c.before) for c in result.changes},
+            after={c.code: _json(c.after) for c in result.changes},
+            reason=_("%(count)d values entered through %(via)s")
+            % {"count": len(result.changes), "via": via},
+        )
+    return result
+
+
+def _json(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+@transaction.atomic
+def return_values_store(
+    *, actor: User, stat_return: StatReturn, entries: Mapping[str, Entry], via: str = "web"
+) -> CheckResult:
+    """Store entered values (web form, API): all of them, or none when a check blocks."""
+    stat_return = _locked(stat_return)
+    _require_editable(actor, stat_return)
+    result = check(stat_return=stat_return, entries=entries)
+    if not result.can_store:
+        raise problems_error(blocking(result.problems))
+    return _store(actor=actor, stat_return=stat_return, result=result, via=via)
+
+
+def _upload_limit() -> int:
+    return settings.REPORTING_UPLOAD_MAX_MB * 1024 * 1024
+
+
+def _parse_for(stat_return: StatReturn, handle: IO[bytes], *, name: str, size: int):
+    parsed = importers.read_return(
+        handle,
+        name=name,
+        size=size,
+        max_bytes=_upload_limit(),
+        elements=form_elements(stat_return.form),
+    )
+    extra = list(parsed.problems)
+    if parsed.region_code and parsed.region_code != stat_return.region.code:
+        extra.append(
+            Problem(
+                _("This workbook is for region %(code)s, not %(region)s (%(own)s).")
+                % {
+                    "code": parsed.region_code,
+                    "region": stat_return.region.name,
+                    "own": stat_return.region.code,
+                },
+                sheet=importers.layout.SHEET,
+                cell=_("region code"),
+            )
+        )
+    if parsed.period and parsed.period != stat_return.period:
+        extra.append(
+            Problem(
+                _("This workbook is for %(period)s, not %(own)s.")
+                % {"period": parsed.period, "own": stat_return.period},
+                sheet=importers.layout.SHEET,
+                cell=_("period"),
+            )
+        )
+    return parsed, extra
+
+
+@transaction.atomic
+def return_upload_check(
+    *, actor: User, stat_return: StatReturn, handle: IO[bytes], name: str, size: int
+) -> CheckResult:
+    """Dry run of an uploaded workbook. Keeps the file with the return (to apply it after the
+    user confirms, and as the original); stores no value."""
+    stat_return = _locked(stat_return)
+    _require_editable(actor, stat_return)
+    handle.seek(0)
+    parsed, extra = _parse_for(stat_return, handle, name=name, size=size)
+    result = check(stat_return=stat_return, entries=parsed.entries, extra=extra)
+    handle.seek(0)
+    content = handle.read()
+    upload = ReturnUpload(
+        stat_return=stat_return,
+        original_name=name[:200],
+        size=size,
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor,
+        problem_count=len(result.problems),
+    )
+    upload.file.save(f"{stat_return.region.code}-{stat_return.period}.xlsx", ContentFile(content),
+                     save=False)  # fmt: skip
+    upload.save()
+    result.upload = upload
+    audit_record(
+        actor=actor,
+        event="reporting.upload.check",
+        target=stat_return,
+        after={"file": name, "problems": len(result.problems), "changes": len(result.changes)},
+    )
+    return result
+
+
+@transaction.atomic
+def return_upload_apply(*, actor: User, upload: ReturnUpload) -> CheckResult:
+    """Store a checked workbook's values, all in one transaction or none. The checks run again:
+    the stored figures may have changed since the dry run."""
+    stat_return = _locked(upload.stat_return)
+    _require_editable(actor, stat_return)
+    if upload.applied_at is not None:
+        raise ValidationError(_("This workbook has already been applied."), code="applied")
+    with upload.file.open("rb") as handle:
+        parsed, extra = _parse_for(
+            stat_return, handle, name=upload.original_name, size=upload.file.size
+        )
+    result = check(stat_return=stat_return, entries=parsed.entries, extra=extra)
+    if not result.can_store:
+        raise problems_error(blocking(result.problems))
+    _store(actor=actor, stat_return=stat_return, result=result, via="excel")
+    upload.applied_at = timezone.now()
+    upload.save(update_fields=["applied_at"])
+    result.upload = upload
+    return result
+
+
+# Transitions ----------------------------------------------------------------------------------
+
+
+def _agency_users(region: Region):
+    return User.objects.filter(
+        role=Role.CITY_AGENCY, is_active=True, region__path__in=_ancestor_paths(region)
+    )
+
+
+def _ancestor_paths(region: Region) -> list[str]:
+    parts = region.path.strip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def _reviewers():
+    return User.objects.filter(role=Role.REVIEWER, is_active=True)
+
+
+def _apply(*, actor: User, stat_return: StatReturn, action: str, reason: str = "") -> StatReturn:
+    transition = TRANSITIONS[action]
+    if not stat_return.is_current or stat_return.status not in transition.sources:
+        raise ValidationError(
+            _("The return %(name)s is %(status)s; “%(action)s” is not possible now.")
+            % {
+                "name": stat_return,
+                "status": stat_return.get_status_display(),
+                "action": transition.label,
+            },
+            code="invalid_transition",
+        )
+    permissions.require(actor, transition.permission, stat_return)
+    reason = (reason or "").strip()
+    if transition.reason_required and not reason:
+        raise ValidationError({"reason": _("Give a reason: the city agency will read it.")})
+    before = stat_return.status
+    now = timezone.now()
+    stat_return.status = transition.target
+    fields = ["status"]
+    if action == "submit":
+        stat_return.submitted_at, stat_return.submitted_by = now, actor
+        fields += ["submitted_at", "submitted_by"]
+    else:
+        stat_return.decided_at, stat_return.decided_by = now, actor
+        stat_return.reason = reason
+        fields += ["decided_at", "decided_by", "reason"]
+    if transition.target == S.APPROVED:
+        stat_return.snapshot = {
+            code: {"value": _json(v.value), "comment": v.comment}
+            for code, v in current_values(stat_return).items()
+        }
+        fields.append("snapshot")
+    stat_return.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        event=f"reporting.return.{action}",
+        target=stat_return,
+        before={"status": before},
+        after={"status": stat_return.status},
+        reason=reason,
+    )
+    url = reverse("reporting:return_detail", args=[stat_return.pk])
+    title = _("Statistics return %(name)s: %(status)s") % {
+        "name": stat_return,
+        "status": stat_return.get_status_display(),
+    }
+    recipients = _reviewers() if action == "submit" else _agency_users(stat_return.region)
+    notify(event=f"reporting.return.{action}", recipients=recipients, title=title, body=reason,
+           url=url)  # fmt: skip
+    if stat_return.status == S.APPROVED:
+        _recompute_after_commit(stat_return)
+    return stat_return
+
+
+def _recompute_after_commit(stat_return: StatReturn) -> None:
+    from reporting import tasks
+
+    region_id, period = stat_return.region_id, stat_return.period
+    transaction.on_commit(lambda: tasks.recompute_progress.delay(region_id=region_id,
+                                                                 since=period))  # fmt: skip
+
+
+@transaction.atomic
+def return_submit(*, actor: User, stat_return: StatReturn) -> StatReturn:
+    """Submit: every figure present, no blocking problem. A form that needs no approval is
+    approved at once."""
+    stat_return = _locked(stat_return)
+    _require_editable(actor, stat_return)
+    problems = check_entries(
+        elements=form_elements(stat_return.form),
+        entries=stored_entries(stat_return),
+        previous=previous_values(region=stat_return.region, period=stat_return.period),
+        rules=active_rules(),
+        require_all=True,
+    )
+    if blocking(problems):
+        raise problems_error(blocking(problems))
+    stat_return = _apply(actor=actor, stat_return=stat_return, action="submit")
+    if not stat_return.form.needs_approval:
+        stat_return.decided_at, stat_return.decided_by = timezone.now(), actor
+        stat_return.status = S.APPROVED
+        stat_return.snapshot = {
+            code: {"value": _json(v.value), "comment": v.comment}
+            for code, v in current_values(stat_return).items()
+        }
+        stat_return.save(update_fields=["status", "decided_at", "decided_by", "snapshot"])
+        audit_record(
+            actor=actor,
+            event="reporting.return.approve",
+            target=stat_return,
+            reason=_("The form needs no approval."),
+        )
+        _recompute_after_commit(stat_return)
+    return stat_return
+
+
+@transaction.atomic
+def return_approve(*, actor: User, stat_return: StatReturn) -> StatReturn:
+    """Approve and lock; progress is recomputed by a worker after commit."""
+    return _apply(actor=actor, stat_return=_locked(stat_return), action="approve")
+
+
+@transaction.atomic
+def return_send_back(*, actor: User, stat_return: StatReturn, reason: str) -> StatReturn:
+    return _apply(actor=actor, stat_return=_locked(stat_return), action="send_back", reason=reason)
+
+
+@transaction.atomic
+def return_correct(*, actor: User, stat_return: StatReturn, reason: str) -> StatReturn:
+    """Open version n + 1 of an approved return. The approved version stays readable and keeps
+    feeding the dashboards until the correction is approved."""
+    stat_return = _locked(stat_return)
+    if stat_return.status != S.APPROVED or not stat_return.is_current:
+        raise ValidationError(
+            _("Only the current, approved version of a return is corrected; this one is %(s)s.")
+            % {"s": stat_return.get_status_display()},
+            code="invalid_transition",
+        )
+    permissions.require(actor, "reporting.return.correct", stat_return)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the approved figures need a correction.")})
+    stat_return.is_current = False
+    stat_return.save(update_fields=["is_current"])
+    correction = StatReturn.objects.create(
+        form=stat_return.form,
+        region=stat_return.region,
+        period=stat_return.period,
+        version=stat_return.version + 1,
+        correction_reason=reason,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        event="reporting.return.correct",
+        target=correction,
+        before={"version": stat_return.version},
+        after={"version": correction.version},
+        reason=reason,
+    )
+    notify(
+        event="reporting.return.correct",
+        recipients=_reviewers()
+        if actor.role != Role.REVIEWER
+        else _agency_users(correction.region),
+        title=_("Correction opened: %(name)s") % {"name": correction},
+        body=reason,
+        url=reverse("reporting:return_detail", args=[correction.pk]),
+    )
+    return correction

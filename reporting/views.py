@@ -1,0 +1,595 @@
+"""Pages of the reporting app. Thin: parse input, call a selector or a service, render."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import permissions
+from portal.models import Region
+from portal.views import form_errors_from, paginate, permission_required
+from reporting import exporters, selectors, services
+from reporting.forms import (
+    DataElementForm,
+    OpenReturnForm,
+    PeriodForm,
+    ReasonForm,
+    TargetForm,
+    UploadForm,
+    ValidationRuleForm,
+    ValuesForm,
+)
+from reporting.models import DataElement, ExportJob, ReturnForm, ReturnUpload, StatReturn
+from reporting.periods import Quarter, quarter_choices
+from reporting.services.returns import previous_values
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OPENABLE_QUARTERS = 8
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _period(request: HttpRequest) -> str:
+    form = PeriodForm(request.GET)
+    return form.cleaned_data["period"] if form.is_valid() else ""
+
+
+def _problems_from(error: ValidationError) -> list:
+    return getattr(error, "problems", None) or []
+
+
+# Returns --------------------------------------------------------------------------------------
+
+
+@permission_required("reporting.return.list")
+def return_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    returns = selectors.return_list(
+        user=user,
+        period=_period(request),
+        region=request.GET.get("region", ""),
+        status=request.GET.get("status", ""),
+    )
+    open_form = None
+    if permissions.can(user, "reporting.region.report"):
+        forms_qs = ReturnForm.objects.filter(is_active=True)
+        form = forms_qs.first()
+        last = Quarter.last_completed(timezone.localdate())
+        open_form = OpenReturnForm(
+            regions=selectors.reportable_regions(user=user, form=form) if form else [],
+            forms_qs=forms_qs,
+            periods=quarter_choices(last, OPENABLE_QUARTERS),
+            initial={"form": form, "region": user.region, "period": str(last)},
+        )
+    return render(
+        request,
+        "reporting/return_list.html",
+        {
+            "page": paginate(request, returns),
+            "open_form": open_form,
+            "statuses": StatReturn.Status.choices,
+            "period": _period(request),
+        },
+    )
+
+
+@require_POST
+@permission_required("reporting.region.report")
+def return_open(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    forms_qs = ReturnForm.objects.filter(is_active=True)
+    chosen = forms_qs.filter(pk=request.POST.get("form")).first() or forms_qs.first()
+    if chosen is None:
+        raise Http404
+    last = Quarter.last_completed(timezone.localdate())
+    form = OpenReturnForm(
+        request.POST,
+        regions=selectors.reportable_regions(user=user, form=chosen),
+        forms_qs=forms_qs,
+        periods=quarter_choices(last, OPENABLE_QUARTERS),
+    )
+    if form.is_valid():
+        try:
+            stat_return = services.return_open(
+                actor=user,
+                form=form.cleaned_data["form"],
+                region=form.cleaned_data["region"],
+                period=form.cleaned_data["period"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            return redirect("reporting:return_detail", pk=stat_return.pk)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("reporting:return_list")
+
+
+def _value_rows(stat_return: StatReturn, *, version: StatReturn | None = None) -> list[dict]:
+    elements = services.form_elements(stat_return.form)
+    previous = previous_values(region=stat_return.region, period=stat_return.period)
+    if version is not None and version.snapshot is not None:
+        stored = {
+            code: (cell.get("value"), cell.get("comment", ""))
+            for code, cell in version.snapshot.items()
+        }
+    else:
+        stored = {
+            code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
+        }
+    return [
+        {
+            "code": e.code,
+            "name": e.name,
+            "unit": e.unit,
+            "kind": e.get_kind_display(),
+            "previous": previous.get(e.code),
+            "value": stored.get(e.code, (None, ""))[0],
+            "comment": stored.get(e.code, (None, ""))[1],
+        }
+        for e in elements
+    ]
+
+
+def _get_return(request: HttpRequest, pk: int) -> StatReturn:
+    return selectors.return_get(user=request.user, pk=pk)
+
+
+@permission_required("reporting.return.list")
+def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    stat_return = _get_return(request, pk)
+    versions = list(selectors.return_versions(stat_return))
+    shown = stat_return
+    wanted = request.GET.get("version")
+    if wanted and wanted.isdigit():
+        shown = next((v for v in versions if v.version == int(wanted)), stat_return)
+    user = request.user
+    actions = {
+        "edit": permissions.can(user, "reporting.return.edit", stat_return),
+        "decide": stat_return.status == StatReturn.Status.SUBMITTED
+        and stat_return.is_current
+        and permissions.can(user, "reporting.return.decide", stat_return),
+        "correct": stat_return.status == StatReturn.Status.APPROVED
+        and permissions.can(user, "reporting.return.correct", stat_return),
+    }
+    return render(
+        request,
+        "reporting/return_detail.html",
+        {
+            "r": stat_return,
+            "shown": shown,
+            "rows": _value_rows(stat_return, version=shown if shown.pk != stat_return.pk else None),
+            "versions": versions,
+            "uploads": stat_return.uploads.select_related("uploaded_by")[:10],
+            "actions": actions,
+            "upload_form": UploadForm(),
+            "reason_form": ReasonForm(),
+            "due": Quarter.parse(stat_return.period).due_date(stat_return.form.due_days),
+        },
+    )
+
+
+@permission_required("reporting.return.list")
+def return_template(request: HttpRequest, pk: int) -> HttpResponse:
+    stat_return = _get_return(request, pk)
+    content = exporters.return_template(
+        stat_return=stat_return,
+        elements=services.form_elements(stat_return.form),
+        previous=previous_values(region=stat_return.region, period=stat_return.period),
+        current={
+            code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
+        },
+    )
+    return _xlsx(content, f"template-{stat_return.region.code}-{stat_return.period}.xlsx")
+
+
+@permission_required("reporting.return.list")
+def return_export(request: HttpRequest, pk: int) -> HttpResponse:
+    stat_return = _get_return(request, pk)
+    content = exporters.return_workbook(stat_return=stat_return, rows=_value_rows(stat_return))
+    return _xlsx(
+        content,
+        f"return-{stat_return.region.code}-{stat_return.period}-v{stat_return.version}.xlsx",
+    )
+
+
+@require_POST
+@permission_required("reporting.return.list")
+def return_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    stat_return = _get_return(request, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the filled workbook (.xlsx) to upload."))
+        return redirect("reporting:return_detail", pk=pk)
+    upload = form.cleaned_data["file"]
+    try:
+        result = services.return_upload_check(
+            actor=request.user,
+            stat_return=stat_return,
+            handle=upload,
+            name=upload.name,
+            size=upload.size,
+        )
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("reporting:return_detail", pk=pk)
+    return render(request, "reporting/upload_check.html", {"r": stat_return, "result": result})
+
+
+@require_POST
+@permission_required("reporting.return.list")
+def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = (
+        ReturnUpload.objects.filter(pk=pk, stat_return__in=selectors.return_list(user=request.user))
+        .select_related("stat_return")
+        .first()
+    )
+    if upload is None:
+        raise Http404
+    try:
+        result = services.return_upload_apply(actor=request.user, upload=upload)
+    except ValidationError as error:
+        problems = _problems_from(error)
+        if problems:
+            messages.error(request, _("Nothing was stored: the workbook has problems."))
+            return render(
+                request,
+                "reporting/upload_check.html",
+                {
+                    "r": upload.stat_return,
+                    "result": services.CheckResult(problems=problems, upload=upload),
+                },
+            )
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Stored: %(created)d new and %(changed)d changed values.")
+            % {"created": result.created, "changed": result.changed},
+        )
+    return redirect("reporting:return_detail", pk=upload.stat_return_id)
+
+
+@permission_required("reporting.return.list")
+def upload_download(request: HttpRequest, pk: int) -> FileResponse:
+    upload = ReturnUpload.objects.filter(
+        pk=pk,
+        stat_return__in=permissions.scope(
+            request.user, "reporting.return.view", StatReturn.objects.all()
+        ),
+    ).first()
+    if upload is None:
+        raise Http404
+    return FileResponse(
+        upload.file.open("rb"), as_attachment=True, filename=upload.original_name,
+        content_type=XLSX,
+    )  # fmt: skip
+
+
+@permission_required("reporting.return.list")
+def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    stat_return = _get_return(request, pk)
+    if not permissions.can(request.user, "reporting.return.edit", stat_return):
+        raise PermissionDenied("reporting.return.edit")
+    elements = services.form_elements(stat_return.form)
+    initial = {
+        code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
+    }
+    form = ValuesForm(
+        request.POST if request.method == "POST" else None,
+        elements=elements,
+        initial_values=initial,
+    )
+    problems = []
+    if request.method == "POST":
+        entries = form.entries()
+        if entries is not None:
+            try:
+                result = services.return_values_store(
+                    actor=request.user, stat_return=stat_return, entries=entries
+                )
+            except ValidationError as error:
+                problems = _problems_from(error)
+                if not problems:
+                    form_errors_from(form, error)
+            else:
+                warnings = [p for p in result.problems if not p.is_blocking]
+                for warning in warnings:
+                    messages.warning(request, f"{warning.where}: {warning.message}")
+                messages.success(
+                    request,
+                    _("Saved: %(created)d new and %(changed)d changed values.")
+                    % {"created": result.created, "changed": result.changed},
+                )
+                return redirect("reporting:return_detail", pk=pk)
+    previous = previous_values(region=stat_return.region, period=stat_return.period)
+    return render(
+        request,
+        "reporting/return_edit.html",
+        {"r": stat_return, "form": form, "problems": problems, "previous": previous},
+    )
+
+
+ACTIONS = {
+    "submit": lambda user, r, reason: services.return_submit(actor=user, stat_return=r),
+    "approve": lambda user, r, reason: services.return_approve(actor=user, stat_return=r),
+    "send_back": lambda user, r, reason: services.return_send_back(
+        actor=user, stat_return=r, reason=reason
+    ),
+    "correct": lambda user, r, reason: services.return_correct(
+        actor=user, stat_return=r, reason=reason
+    ),
+}
+
+
+@require_POST
+@permission_required("reporting.return.list")
+def return_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    stat_return = _get_return(request, pk)
+    try:
+        result = ACTIONS[action](request.user, stat_return, request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("reporting:return_detail", pk=pk)
+    messages.success(request, _("Done: %(name)s is %(status)s.") % {
+        "name": result, "status": result.get_status_display()
+    })  # fmt: skip
+    return redirect("reporting:return_detail", pk=result.pk)
+
+
+@permission_required("reporting.return.list")
+def return_history(request: HttpRequest, pk: int) -> HttpResponse:
+    stat_return = _get_return(request, pk)
+    history = selectors.value_history(stat_return)
+    code = request.GET.get("code", "")
+    if code:
+        history = history.filter(element__code=code)
+    return render(
+        request,
+        "reporting/return_history.html",
+        {"r": stat_return, "page": paginate(request, history, per_page=100), "code": code},
+    )
+
+
+# Completeness and dashboards ------------------------------------------------------------------
+
+
+@permission_required("reporting.completeness.view")
+def completeness(request: HttpRequest) -> HttpResponse:
+    period = _period(request) or str(Quarter.last_completed(timezone.localdate()))
+    last = Quarter.last_completed(timezone.localdate())
+    return render(
+        request,
+        "reporting/completeness.html",
+        {
+            "period": period,
+            "periods": quarter_choices(last, OPENABLE_QUARTERS),
+            "tables": selectors.completeness_for(user=request.user, period=period),
+        },
+    )
+
+
+def _dashboard_region(request: HttpRequest, code: str | None) -> Region:
+    if code:
+        return selectors.region_for_user(user=request.user, code=code)
+    user = request.user
+    if user.region_id:
+        return user.region
+    region = Region.objects.filter(parent__isnull=True).order_by("path").first()
+    if region is None:
+        raise Http404
+    return region
+
+
+@permission_required("reporting.dashboard.view")
+def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    region = _dashboard_region(request, code)
+    data = selectors.dashboard(user=request.user, region=region, period=_period(request) or None)
+    charts = {
+        row.target.pk: {
+            "periods": [p for p, _v in row.trend],
+            "values": [v for _p, v in row.trend],
+            "target": float(row.target.target_value),
+            "name": row.target.indicator.name,
+            "unit": row.target.indicator.unit,
+        }
+        for row in data.targets
+    }
+    breadcrumbs = []
+    parent = region.parent
+    while parent is not None:
+        breadcrumbs.insert(0, parent)
+        parent = parent.parent
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "d": data,
+            "charts": charts,
+            "charts_json": json.dumps(charts, ensure_ascii=False),
+            "table_view": request.GET.get("view") == "table",
+            "breadcrumbs": breadcrumbs,
+            "can_export": permissions.can(request.user, "reporting.export"),
+        },
+    )
+
+
+@require_POST
+@permission_required("reporting.export")
+def dashboard_export(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.region_for_user(user=request.user, code=code)
+    job = services.export_request(
+        actor=request.user,
+        kind="dashboard",
+        params={"region": region.code, "period": request.POST.get("period", "")},
+    )
+    return redirect("reporting:export_detail", pk=job.pk)
+
+
+def _job(request: HttpRequest, pk: int) -> ExportJob:
+    job = ExportJob.objects.filter(pk=pk, requested_by=request.user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@permission_required("reporting.export")
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    template = (
+        "reporting/includes/export_status.html"
+        if request.headers.get("HX-Request")
+        else "reporting/export_detail.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@permission_required("reporting.export")
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _job(request, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.file_name, content_type=XLSX
+    )
+
+
+# Set-up: data elements, rules, targets --------------------------------------------------------
+
+
+@permission_required("reporting.setup.view")
+def setup(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "reporting/setup.html",
+        {
+            **selectors.setup_lists(),
+            "can_manage": permissions.can(request.user, "reporting.setup.manage"),
+        },
+    )
+
+
+def _model_form_page(request, *, form_class, instance, save, template, title, success):
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("reporting:setup")
+    return render(request, template, {"form": form, "title": title})
+
+
+@permission_required("reporting.setup.manage")
+def element_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    element = DataElement.objects.filter(pk=pk).first() if pk else None
+    if pk and element is None:
+        raise Http404
+
+    def save(form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "add_to_forms"}
+        services.element_save(
+            actor=request.user,
+            data=data,
+            element=DataElement.objects.get(pk=pk) if pk else None,
+            forms=list(form.cleaned_data.get("add_to_forms") or []),
+        )
+
+    return _model_form_page(
+        request,
+        form_class=DataElementForm,
+        instance=element,
+        save=save,
+        template="reporting/setup_form.html",
+        title=_("Data element"),
+        success=_("The data element is saved."),
+    )
+
+
+@permission_required("reporting.setup.manage")
+def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    from reporting.models import ValidationRule
+
+    rule = ValidationRule.objects.filter(pk=pk).first() if pk else None
+    if pk and rule is None:
+        raise Http404
+
+    def save(form):
+        services.rule_save(
+            actor=request.user,
+            data=form.cleaned_data,
+            rule=ValidationRule.objects.get(pk=pk) if pk else None,
+        )
+
+    return _model_form_page(
+        request,
+        form_class=ValidationRuleForm,
+        instance=rule,
+        save=save,
+        template="reporting/setup_form.html",
+        title=_("Validation rule"),
+        success=_("The validation rule is saved."),
+    )
+
+
+@permission_required("reporting.dashboard.view")
+def target_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "reporting/target_list.html",
+        {
+            "targets": selectors.target_list(),
+            "can_manage": permissions.can(request.user, "reporting.target.manage"),
+        },
+    )
+
+
+@permission_required("reporting.target.manage")
+def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    target = selectors.target_list().filter(pk=pk).first() if pk else None
+    if pk and target is None:
+        raise Http404
+    initial = (
+        {
+            "indicator": target.indicator,
+            "region": target.region,
+            "deadline": target.deadline,
+            "target_value": target.target_value,
+            "baseline_value": target.baseline_value,
+            "baseline_date": target.baseline_date,
+            "source": target.source,
+        }
+        if target
+        else {}
+    )
+    form = TargetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_save(actor=request.user, data=form.cleaned_data, target=target)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("The target is saved; its progress is being computed."))
+            return redirect("reporting:target_list")
+    return render(request, "reporting/setup_form.html", {"form": form, "title": _("Target")})
