@@ -227,7 +227,7 @@ def test_a_zip_that_is_not_a_workbook_and_a_file_too_large(ankang, ret, settings
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("readme.txt", "hello")
-    with pytest.raises(ValidationError, match="not an Excel .xlsx workbook"):
+    with pytest.raises(ValidationError, match=r"not an Excel \.xlsx workbook"):
         upload(ankang, ret, archive.getvalue())
     settings.REPORTING_UPLOAD_MAX_MB = 1
     big = fill(template_for(ret), {}) + b"\0" * (1024 * 1024)
