@@ -314,10 +314,20 @@ def recompute(
     result.periods = [str(q) for q in scope_quarters]
     now = timezone.now()
 
+    # Statistics end with the last quarter reported (a stock carried past it would look current);
+    # portal data runs to the last quarter ended.
+    data_last = max(data.quarters) if data.quarters else None
+
+    def last_for(indicator: Indicator) -> Quarter | None:
+        return quarters[-1] if indicator.source_kind == Indicator.Source.PORTAL else data_last
+
     rows = []
     for indicator in indicators:
+        last = last_for(indicator)
         for region_id in scope_regions:
             for quarter in scope_quarters:
+                if last is None or quarter > last:
+                    break
                 value, in_quarter = engine.indicator(indicator, region_id, quarter)
                 if value is None:
                     continue
@@ -342,8 +352,9 @@ def recompute(
     for target in targets:
         series = {q: engine.indicator(target.indicator, target.region_id, q) for q in quarters}
         deadline_quarter = Quarter.containing(target.deadline)
+        last = last_for(target.indicator)
         for quarter in scope_quarters:
-            if quarter > deadline_quarter:
+            if quarter > deadline_quarter or last is None or quarter > last:
                 break
             snapshots.append(_snapshot(engine, target, quarter, series, now))
     periods = [str(q) for q in scope_quarters]

@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 from reporting import layout
 from reporting.models import ReturnForm
 
-# A complete, valid set of figures for a quarter (stock figures never below the previous
-# quarter's of `previous_figures`).
+# A complete, valid set of figures for a quarter of Ankang, consistent with the demo data's
+# 2025Q1 (stock figures not below it).
 FIGURES = {
     "VALID_INVENTION": 352,
     "HIGH_VALUE_INVENTION": 90,
@@ -23,14 +23,14 @@ FIGURES = {
     "CONTRACT_AMOUNT": "1250.75",
     "PRODUCT_FILINGS": 4,
     "PRODUCT_OUTPUT": 52_000,
-    "PATENT_ENTERPRISES": 410,
-    "FILED_ENTERPRISES": 260,
+    "PATENT_ENTERPRISES": 620,
+    "FILED_ENTERPRISES": 420,
     "NEW_SPECIALISED": 3,
     "NEW_LITTLE_GIANT": 1,
     "INDUSTRIALISED_ENTERPRISES": 4,
     "ADVANTAGE_GIANTS": 1,
-    "UNCONVERTED_VALID": 140,
-    "INVENTORIED": 100,
+    "UNCONVERTED_VALID": 145,
+    "INVENTORIED": 110,
     "NAVIGATION_PROJECTS": 1,
     "TRAININGS": 5,
 }

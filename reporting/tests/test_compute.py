@@ -1,0 +1,268 @@
+"""The progress engine on hand-computed cases: roll-up, year to date, ratios, expected-by-now,
+projection, status; incremental and idempotent recomputation; reminders."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from portal.models import Notification, Region
+from reporting import compute, services
+from reporting.models import (
+    Indicator,
+    IndicatorValue,
+    ProgressSnapshot,
+    Reminder,
+    ReturnForm,
+    StatReturn,
+    Target,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def approved(form: ReturnForm, region_code: str, period: str, **values) -> StatReturn:
+    """An approved return holding `values` (only approved figures count)."""
+    return StatReturn.objects.create(
+        form=form,
+        region=Region.objects.get(code=region_code),
+        period=period,
+        status=StatReturn.Status.APPROVED,
+        snapshot={code: {"value": str(v), "comment": ""} for code, v in values.items()},
+    )
+
+
+def value(indicator: str, region: str, period: str) -> Decimal:
+    return IndicatorValue.objects.get(
+        indicator__code=indicator, region__code=region, period=period
+    ).value
+
+
+def snapshot(indicator: str, region: str, period: str) -> ProgressSnapshot:
+    return ProgressSnapshot.objects.get(
+        target__indicator__code=indicator, target__region__code=region, period=period
+    )
+
+
+def test_stock_keeps_the_latest_value_and_the_province_sums_its_units(form):
+    approved(form, "610900", "2025Q1", VALID_INVENTION=300)
+    approved(form, "610100", "2025Q1", VALID_INVENTION=5000)
+    approved(form, "610100", "2025Q2", VALID_INVENTION=5100)  # Ankang has not reported Q2
+    compute.recompute()
+    assert value("VALID_INVENTION", "610900", "2025Q2") == 300  # carried forward
+    assert value("VALID_INVENTION", "610000", "2025Q1") == 5300
+    assert value("VALID_INVENTION", "610000", "2025Q2") == 5400
+
+
+def test_flow_is_summed_over_the_year_to_date_and_scaled(form):
+    approved(form, "610100", "2024Q4", CONTRACT_AMOUNT=900_000)
+    approved(form, "610100", "2025Q1", CONTRACT_AMOUNT=500_000)
+    approved(form, "610100", "2025Q2", CONTRACT_AMOUNT=700_000)
+    compute.recompute()
+    # 万元 shown in 亿元: × 0.0001. The new year starts from zero.
+    assert value("CONTRACT_TURNOVER", "610100", "2025Q1") == Decimal(50)
+    assert value("CONTRACT_TURNOVER", "610100", "2025Q2") == Decimal(120)
+    row = IndicatorValue.objects.get(
+        indicator__code="CONTRACT_TURNOVER", region__code="610100", period="2025Q2"
+    )
+    assert row.quarter_value == Decimal(70)
+
+
+def test_ratio_is_computed_from_summed_parts_never_averaged(form):
+    approved(form, "610100", "2025Q1", INVENTORIED=90, UNCONVERTED_VALID=100)
+    approved(form, "610900", "2025Q1", INVENTORIED=10, UNCONVERTED_VALID=100)
+    compute.recompute()
+    assert value("INVENTORY_COVERAGE", "610100", "2025Q1") == Decimal(90)
+    assert value("INVENTORY_COVERAGE", "610900", "2025Q1") == Decimal(10)
+    # (90 + 10) / (100 + 100), not the mean of 90% and 10% weighted otherwise.
+    assert value("INVENTORY_COVERAGE", "610000", "2025Q1") == Decimal(50)
+
+
+def test_ankang_valid_inventions_against_400_hand_computed(form, settings):
+    """Target 400 by 2025-12-31 (安政办发〔2024〕13号 第2条); baseline: the data at 2024-09-30."""
+    settings.REPORTING_ON_TRACK_RATIO = 0.95
+    settings.REPORTING_AT_RISK_RATIO = 0.80
+    for period, count in [("2024Q3", 300), ("2024Q4", 310), ("2025Q1", 330), ("2025Q2", 350)]:
+        approved(form, "610900", period, VALID_INVENTION=count)
+    compute.recompute()
+    snap = snapshot("VALID_INVENTION", "610900", "2025Q2")
+
+    # Expected by 2025-06-30 on the straight line from (2024-09-30, 300) to (2025-12-31, 400):
+    # 273 of 457 days have passed.
+    expected = Decimal(300) + Decimal(100) * Decimal(273) / Decimal(457)
+    assert snap.expected == expected.quantize(Decimal("0.0001"))
+    assert snap.actual == 350 and snap.percent == Decimal("87.50")
+    # Least squares through the four quarter ends (x in days from 2024-09-30):
+    xs = [0, 92, 182, 273]
+    ys = [300, 310, 330, 350]
+    n = 4
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mean_x) ** 2 for x in xs
+    )
+    projected = mean_y + slope * (457 - mean_x)
+    assert float(snap.projection) == pytest.approx(projected, abs=0.001)
+    # 350 / 359.74 = 0.973 ≥ 0.95: on track.
+    assert snap.status == ProgressSnapshot.Status.ON_TRACK
+    assert snap.explanation["baseline_from"] == "2024Q3"
+
+
+@pytest.mark.parametrize(
+    ("actual", "status"),
+    [
+        (359, ProgressSnapshot.Status.ON_TRACK),  # 0.998 of expected
+        (330, ProgressSnapshot.Status.AT_RISK),  # 0.917
+        (300, ProgressSnapshot.Status.BEHIND),  # 0.834 with on_track at 0.95, at_risk at 0.9
+    ],
+)
+def test_status_thresholds_come_from_settings(form, settings, actual, status):
+    settings.REPORTING_ON_TRACK_RATIO = 0.95
+    settings.REPORTING_AT_RISK_RATIO = 0.90
+    approved(form, "610900", "2024Q3", VALID_INVENTION=300)
+    approved(form, "610900", "2025Q2", VALID_INVENTION=actual)
+    compute.recompute()
+    snap = snapshot("VALID_INVENTION", "610900", "2025Q2")
+    assert snap.status == status
+
+
+def test_flow_projection_uses_the_mean_quarterly_flow(form):
+    """Shaanxi's 300亿元 of 2025 (陕政办发〔2024〕11号 (一)): 60 + 70 in the first half, mean
+    of the last quarters 65 → 130 + 65 × 2 = 260 by the end of the year."""
+    approved(form, "610100", "2025Q1", CONTRACT_AMOUNT=600_000)
+    approved(form, "610100", "2025Q2", CONTRACT_AMOUNT=700_000)
+    compute.recompute()
+    snap = snapshot("CONTRACT_TURNOVER", "610000", "2025Q2")
+    assert snap.actual == Decimal(130)
+    assert snap.projection == Decimal(260)
+    # Baseline 0 on 2024-12-31: by 2025-06-30 (181 of 365 days) 300 × 181 / 365 is expected.
+    assert snap.expected == (Decimal(300) * 181 / 365).quantize(Decimal("0.0001"))
+
+
+def test_a_correction_in_progress_does_not_move_the_dashboard(ankang, reviewer, form):
+    first = approved(form, "610900", "2025Q1", VALID_INVENTION=330)
+    compute.recompute()
+    services.return_correct(actor=ankang, stat_return=first, reason="口径更正")
+    compute.recompute()
+    assert value("VALID_INVENTION", "610900", "2025Q1") == 330
+
+
+def test_recompute_is_idempotent_and_incremental(form):
+    approved(form, "610900", "2025Q1", VALID_INVENTION=330)
+    approved(form, "610100", "2025Q1", VALID_INVENTION=5000)
+    compute.recompute()
+    rows = sorted(
+        IndicatorValue.objects.values_list("indicator_id", "region_id", "period", "value")
+    )
+    compute.recompute()
+    again = sorted(
+        IndicatorValue.objects.values_list("indicator_id", "region_id", "period", "value")
+    )
+    assert rows == again
+    xian_before = IndicatorValue.objects.get(
+        indicator__code="VALID_INVENTION", region__code="610100", period="2025Q1"
+    )
+    approved(form, "610900", "2025Q2", VALID_INVENTION=350)
+    ankang = Region.objects.get(code="610900")
+    result = compute.recompute(region_ids=[ankang.pk], since="2025Q2")
+    assert result.periods[0] == "2025Q2"
+    assert value("VALID_INVENTION", "610900", "2025Q2") == 350
+    assert value("VALID_INVENTION", "610000", "2025Q2") == 5350  # the province was recomputed
+    # Xi'an was not touched (its 2025Q1 row is the same row, same time).
+    xian_after = IndicatorValue.objects.get(pk=xian_before.pk)
+    assert xian_after.computed_at == xian_before.computed_at
+
+
+def test_approval_recomputes_after_commit(
+    ankang, reviewer, form, django_capture_on_commit_callbacks
+):
+    ret = services.return_open(
+        actor=ankang, form=form, region=Region.objects.get(code="610900"), period="2025Q2"
+    )
+    from reporting.tests.test_services import store_all
+
+    store_all(ankang, ret)
+    services.return_submit(actor=ankang, stat_return=ret)
+    assert not IndicatorValue.objects.filter(period="2025Q2", region=ret.region).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_approve(actor=reviewer, stat_return=ret)
+    assert value("VALID_INVENTION", "610900", "2025Q2") == 352
+    assert snapshot("VALID_INVENTION", "610900", "2025Q2").actual == 352
+
+
+def test_a_new_target_gets_its_progress(leader, form, django_capture_on_commit_callbacks):
+    approved(form, "610100", "2025Q1", VALID_INVENTION=5000)
+    compute.recompute()
+    with django_capture_on_commit_callbacks(execute=True):
+        target = services.target_save(
+            actor=leader,
+            data={
+                "indicator": Indicator.objects.get(code="VALID_INVENTION"),
+                "region": Region.objects.get(code="610100"),
+                "deadline": date(2026, 12, 31),
+                "target_value": Decimal(6000),
+                "baseline_value": Decimal(4000),
+                "baseline_date": date(2024, 12, 31),
+                "source": "测试目标",
+            },
+        )
+    snap = ProgressSnapshot.objects.get(target=target, period="2025Q1")
+    assert snap.actual == 5000 and snap.percent == Decimal("83.33")
+
+
+def test_a_projects_acceptance_feeds_the_portal_indicator(form):
+    """An accepted project counts in PROJECTS_ACCEPTED for its lead organisation's region."""
+    from django.utils import timezone
+
+    from projects.models import ApplicationEvent
+    from projects.tests import factories as pf
+
+    approved(form, "610900", "2025Q1", VALID_INVENTION=1)
+    application = pf.submitted(pf.open_call(pf.reviewer()), 3)
+    ApplicationEvent.objects.create(
+        application=application,
+        action="accept",
+        to_status="accepted",
+        at=timezone.make_aware(timezone.datetime(2025, 2, 1)),
+    )
+    compute.recompute()
+    region = application.lead_organisation.region
+    assert value("PROJECTS_ACCEPTED", region.code, "2025Q1") == 1
+    assert value("PROJECTS_ACCEPTED", "610000", "2025Q1") == 1
+
+
+def test_reminders_before_and_after_the_due_date_once_each(ankang, form):
+    # 2025Q2 is due on 2025-07-15 (15 days after the quarter).
+    assert services.reminders_send(today=date(2025, 7, 1)) == 0  # too early
+    sent = services.reminders_send(today=date(2025, 7, 12))
+    assert sent == form.regions.count()
+    assert services.reminders_send(today=date(2025, 7, 13)) == 0  # once
+    assert (
+        Notification.objects.filter(recipient=ankang, event="reporting.reminder.due_soon").count()
+        == 1
+    )
+    services.reminders_send(today=date(2025, 7, 20))
+    assert (
+        Notification.objects.filter(recipient=ankang, event="reporting.reminder.overdue").count()
+        == 1
+    )
+    assert Reminder.objects.filter(period="2025Q2").count() == 2 * form.regions.count()
+
+
+def test_a_region_that_submitted_is_not_reminded(ankang, form):
+    StatReturn.objects.create(
+        form=form,
+        region=Region.objects.get(code="610900"),
+        period="2025Q2",
+        status=StatReturn.Status.SUBMITTED,
+    )
+    services.reminders_send(today=date(2025, 7, 12))
+    assert not Notification.objects.filter(recipient=ankang).exists()
+
+
+def test_targets_are_seeded_with_their_sources(form):
+    ankang = Target.objects.get(indicator__code="VALID_INVENTION", region__code="610900")
+    assert ankang.target_value == 400 and "安政办发〔2024〕13号 第2条" in ankang.source
+    shaanxi = Target.objects.get(indicator__code="CONTRACT_TURNOVER", region__code="610000")
+    assert shaanxi.target_value == 300 and "陕政办发〔2024〕11号 (一)" in shaanxi.source
+    national = Target.objects.get(indicator__code="CONTRACT_TURNOVER", region__isnull=True)
+    assert national.target_value == 8000
