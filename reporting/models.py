@@ -12,6 +12,7 @@ time order as text.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import Region
 
@@ -127,7 +128,7 @@ class StatReturn(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         RETURNED = "returned", _("Returned for correction")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("statistics return", "Approved")
 
     EDITABLE = (Status.DRAFT, Status.RETURNED)
 

@@ -237,6 +237,7 @@ def dashboard(*, user: User, region: Region, period: str | None = None) -> Dashb
     permissions.require(user, "reporting.dashboard.view", region)
     approved = sorted(
         StatReturn.objects.filter(status=StatReturn.Status.APPROVED)
+        .order_by()
         .values_list("period", flat=True)
         .distinct(),
         reverse=True,

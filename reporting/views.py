@@ -87,7 +87,10 @@ def return_list(request: HttpRequest) -> HttpResponse:
 def return_open(request: HttpRequest) -> HttpResponse:
     user = request.user
     forms_qs = ReturnForm.objects.filter(is_active=True)
-    chosen = forms_qs.filter(pk=request.POST.get("form")).first() or forms_qs.first()
+    form_id = request.POST.get("form", "")
+    chosen = (forms_qs.filter(pk=form_id).first() if form_id.isdigit() else None) or (
+        forms_qs.first()
+    )
     if chosen is None:
         raise Http404
     last = Quarter.last_completed(timezone.localdate())

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal import permissions
 from portal.models import Region, Role, User
@@ -60,7 +60,7 @@ TRANSITIONS = {
         ),
         Transition(
             "approve", (S.SUBMITTED,), S.APPROVED, "reporting.return.decide",
-            gettext_lazy("Approve"),
+            pgettext_lazy("statistics return", "Approve"),
         ),
         Transition(
             "send_back", (S.SUBMITTED,), S.RETURNED, "reporting.return.decide",
@@ -250,6 +250,7 @@ def check(
         previous=previous_values(region=stat_return.region, period=stat_return.period),
         rules=active_rules(),
     )
+    problems.sort(key=_reading_order)
     result = CheckResult(problems=problems)
     names = {e.code: e for e in elements}
     for code, entry in entries.items():
@@ -273,6 +274,12 @@ def check(
             )
         )
     return result
+
+
+def _reading_order(problem: Problem) -> tuple[str, int, str]:
+    """Problems in the order a person reads the sheet: by row, then column."""
+    digits = "".join(c for c in problem.cell if c.isdigit())
+    return problem.sheet, int(digits) if digits and problem.sheet else 0, problem.cell
 
 
 def _store(*, actor: User, stat_return: StatReturn, result: CheckResult, via: str) -> CheckResult:

@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from portal.models import Region
+from portal.tests.factories import ApplicantFactory
 from reporting import demo, exporters, services
 from reporting.models import (
+    DataElement,
     DataValue,
     ProgressSnapshot,
     ReturnUpload,
@@ -165,6 +167,19 @@ def test_data_values_are_filtered_to_the_citys_region(api, ankang, xian, leader,
     assert regions(xian) == ["610100"] * count + [count]
     assert regions(ankang, region="610100") == [0]
     assert sorted(set(regions(leader)[:-1])) == ["610100", "610900"]
+
+
+def test_an_applicant_reaches_no_return_or_value(api, ret):
+    as_user(api, ApplicantFactory())
+    assert api.get("/api/v1/returns/").status_code == 403
+    assert api.get(f"/api/v1/returns/{ret.pk}/").status_code == 403
+    assert api.get("/api/v1/data-values/").status_code == 403
+    # The write actions are scoped like the detail: the applicant's scope is empty.
+    response = api.post(
+        f"/api/v1/returns/{ret.pk}/values/", values_payload({"TRAININGS": 1}), format="json"
+    )
+    assert response.status_code == 404
+    assert stored(ret) == {}
 
 
 # Opening a return ---------------------------------------------------------------------------
@@ -544,6 +559,37 @@ def test_progress_is_filtered_by_indicator_region_and_period(api, leader, ankang
     # Ankang's agency reads Ankang's progress; Xi'an's reads none of it.
     assert as_user(api, ankang).get("/api/v1/progress/", {"region": "610900"}).json()["count"]
     assert as_user(api, xian).get("/api/v1/progress/", {"region": "610900"}).json()["count"] == 0
+
+
+# Set-up -------------------------------------------------------------------------------------
+
+ELEMENT = {
+    "code": "new_licences",
+    "name": "新增许可合同数",
+    "unit": "件",
+    "value_type": "integer",
+    "kind": "flow",
+}
+
+
+def test_data_elements_are_read_by_a_city_and_managed_by_the_reviewer(api, ankang, reviewer, form):
+    as_user(api, ankang)
+    codes = {row["code"] for row in api.get("/api/v1/data-elements/").json()["results"]}
+    assert "VALID_INVENTION" in codes
+    quarterly = api.get("/api/v1/return-forms/QUARTERLY/").json()
+    assert set(quarterly["elements"]) == set(all_figures(form))
+    assert api.post("/api/v1/data-elements/", ELEMENT, format="json").status_code == 403
+    assert not DataElement.objects.filter(code="NEW_LICENCES").exists()
+
+    as_user(api, reviewer)
+    created = api.post("/api/v1/data-elements/", ELEMENT, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["code"] == "NEW_LICENCES"
+    renamed = api.patch(
+        "/api/v1/data-elements/NEW_LICENCES/", {"name": "许可合同数"}, format="json"
+    )
+    assert renamed.status_code == 200, renamed.json()
+    assert DataElement.objects.get(code="NEW_LICENCES").name == "许可合同数"
 
 
 # Schema -------------------------------------------------------------------------------------

@@ -266,3 +266,15 @@ def test_targets_are_seeded_with_their_sources(form):
     assert shaanxi.target_value == 300 and "陕政办发〔2024〕11号 (一)" in shaanxi.source
     national = Target.objects.get(indicator__code="CONTRACT_TURNOVER", region__isnull=True)
     assert national.target_value == 8000
+
+
+def test_the_recompute_command(form):
+    import io
+
+    from django.core.management import call_command
+
+    approved(form, "610900", "2025Q1", VALID_INVENTION=330)
+    out = io.StringIO()
+    call_command("recompute_progress", "--region", "610900", "--since", "2025Q1", stdout=out)
+    assert "progress snapshots written" in out.getvalue()
+    assert value("VALID_INVENTION", "610900", "2025Q1") == 330
