@@ -321,16 +321,7 @@ class TargetViewSet(PerAction, mixins.CreateModelMixin, mixins.UpdateModelMixin,
 
     def perform_update(self, serializer):
         target = serializer.instance
-        data = {
-            "indicator": target.indicator,
-            "region": target.region,
-            "deadline": target.deadline,
-            "target_value": target.target_value,
-            "baseline_value": target.baseline_value,
-            "baseline_date": target.baseline_date,
-            "source": target.source,
-            **serializer.validated_data,
-        }
+        data = {**services.target_data(target), **serializer.validated_data}
         serializer.instance = services.target_save(
             actor=self.request.user, data=data, target=target
         )

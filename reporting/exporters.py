@@ -56,6 +56,20 @@ def _header(sheet, row: int, headers: list[str], widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
+def _validation(kind: str, operator: str, minimum: str, error: str, maximum: str | None = None):
+    """Excel's own check on an input cell, with the message Excel shows when it fails."""
+    return DataValidation(
+        type=kind,
+        operator=operator,
+        formula1=minimum,
+        formula2=maximum,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="数值有误",
+        error=error,
+    )
+
+
 def return_template(
     *,
     stat_return: StatReturn,
@@ -82,33 +96,12 @@ def return_template(
     header_row = 5
     _header(sheet, header_row, layout.HEADERS, layout.WIDTHS)
     current = current or {}
-    whole = DataValidation(
-        type="whole",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="数值有误",
-        error="请填写不小于0的整数。",
+    whole = _validation("whole", "greaterThanOrEqual", "0", "请填写不小于0的整数。")
+    decimal = _validation(
+        "decimal", "greaterThanOrEqual", "0", "请填写不小于0的数字（金额以万元计）。"
     )
-    decimal = DataValidation(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="数值有误",
-        error="请填写不小于0的数字（金额以万元计）。",
-    )
-    free_decimal = DataValidation(
-        type="decimal",
-        allow_blank=True,
-        operator="between",
-        formula1="-1000000000000",
-        formula2="1000000000000",
-        showErrorMessage=True,
-        errorTitle="数值有误",
-        error="请填写数字。",
+    free_decimal = _validation(
+        "decimal", "between", "-1000000000000", "请填写数字。", maximum="1000000000000"
     )
     for validation in (whole, decimal, free_decimal):
         sheet.add_data_validation(validation)

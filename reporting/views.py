@@ -573,19 +573,7 @@ def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     target = selectors.target_list().filter(pk=pk).first() if pk else None
     if pk and target is None:
         raise Http404
-    initial = (
-        {
-            "indicator": target.indicator,
-            "region": target.region,
-            "deadline": target.deadline,
-            "target_value": target.target_value,
-            "baseline_value": target.baseline_value,
-            "baseline_date": target.baseline_date,
-            "source": target.source,
-        }
-        if target
-        else {}
-    )
+    initial = services.target_data(target) if target else {}
     form = TargetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

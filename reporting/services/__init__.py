@@ -17,7 +17,7 @@ from reporting.services.returns import (
     return_upload_check,
     return_values_store,
 )
-from reporting.services.setup import element_save, rule_save, target_save
+from reporting.services.setup import element_save, rule_save, target_data, target_save
 
 __all__ = [
     "TRANSITIONS",
@@ -39,5 +39,6 @@ __all__ = [
     "return_upload_check",
     "return_values_store",
     "rule_save",
+    "target_data",
     "target_save",
 ]

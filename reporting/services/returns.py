@@ -497,10 +497,7 @@ def _apply(*, actor: User, stat_return: StatReturn, action: str, reason: str = "
         stat_return.reason = reason
         fields += ["decided_at", "decided_by", "reason"]
     if transition.target == S.APPROVED:
-        stat_return.snapshot = {
-            code: {"value": _json(v.value), "comment": v.comment}
-            for code, v in current_values(stat_return).items()
-        }
+        stat_return.snapshot = _approved_values(stat_return)
         fields.append("snapshot")
     stat_return.save(update_fields=fields)
     audit_record(
@@ -522,6 +519,15 @@ def _apply(*, actor: User, stat_return: StatReturn, action: str, reason: str = "
     if stat_return.status == S.APPROVED:
         _recompute_after_commit(stat_return)
     return stat_return
+
+
+def _approved_values(stat_return: StatReturn) -> dict[str, dict[str, str | None]]:
+    """The values as approved, kept with the version: what dashboards count, and what stays
+    readable after a correction changes the live values."""
+    return {
+        code: {"value": _json(v.value), "comment": v.comment}
+        for code, v in current_values(stat_return).items()
+    }
 
 
 def _recompute_after_commit(stat_return: StatReturn) -> None:
@@ -551,10 +557,7 @@ def return_submit(*, actor: User, stat_return: StatReturn) -> StatReturn:
     if not stat_return.form.needs_approval:
         stat_return.decided_at, stat_return.decided_by = timezone.now(), actor
         stat_return.status = S.APPROVED
-        stat_return.snapshot = {
-            code: {"value": _json(v.value), "comment": v.comment}
-            for code, v in current_values(stat_return).items()
-        }
+        stat_return.snapshot = _approved_values(stat_return)
         stat_return.save(update_fields=["status", "decided_at", "decided_by", "snapshot"])
         audit_record(
             actor=actor,

@@ -88,6 +88,11 @@ def rule_save(
     )
 
 
+def target_data(target: Target) -> dict[str, Any]:
+    """A target's editable fields, to start an edit from (page and API)."""
+    return {name: getattr(target, name) for name in TARGET_FIELDS}
+
+
 @transaction.atomic
 def target_save(*, actor: User, data: dict[str, Any], target: Target | None = None) -> Target:
     """Leaders and the bureau set targets; progress is recomputed for it after commit."""
