@@ -7,3 +7,6 @@ class PatentsConfig(AppConfig):
 
     name = "patents"
     verbose_name = _("Patents")
+
+    def ready(self) -> None:
+        from patents import permissions  # noqa: F401  (registers the access rules)

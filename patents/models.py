@@ -1,5 +1,179 @@
-"""The stock-patent pool of universities and institutes, matching, feedback and conversions.
+"""The stock-patent pool of universities and research institutes (DOMAIN.md §7).
 
-Models arrive with the issue that builds this app; the app is wired now so that its URLs,
-admin and tests have a place from the start.
+A patent belongs to the organisation that owns it; it is identified by its normalised
+application number (portal.identifiers.parse_patent_number). Universities and institutes import
+their lists, then screen (盘点) each unconverted valid patent with a market-potential tier and an
+industry sub-field. Coverage = screened / unconverted valid.
 """
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organisation
+
+# National Bureau of Statistics 2019 classification of patent-intensive industries (DOMAIN.md §8).
+INTENSIVE_INDUSTRIES = [
+    ("01", "信息通信技术制造业"),
+    ("02", "信息通信技术服务业"),
+    ("03", "新装备制造业"),
+    ("04", "新材料制造业"),
+    ("05", "医药医疗产业"),
+    ("06", "环保产业"),
+    ("07", "研发、设计和技术服务业"),
+]
+# Of these, the strategic emerging industries that make a valid invention a high-value candidate.
+STRATEGIC_INDUSTRIES = {"01", "02", "03", "04", "05", "06"}
+
+
+class Patent(models.Model):
+    class Kind(models.TextChoices):
+        INVENTION = "invention", _("Invention")
+        UTILITY_MODEL = "utility_model", _("Utility model")
+        DESIGN = "design", _("Design")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        VALID = "valid", _("Valid")
+        LAPSED = "lapsed", _("Lapsed")
+        EXPIRED = "expired", _("Expired")
+        INVALIDATED = "invalidated", _("Invalidated")
+
+    class Tier(models.TextChoices):
+        A = "A", _("A · high market potential")
+        B = "B", _("B · medium market potential")
+        C = "C", _("C · low market potential")
+
+    number = models.CharField(_("application number"), max_length=16, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    abstract = models.TextField(_("abstract"), blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    ipc = models.CharField(
+        _("IPC classes"), max_length=300, blank=True, help_text=_("Main class first, ';' between.")
+    )
+    owner = models.ForeignKey(
+        Organisation, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="patents"
+    )
+    inventors = models.CharField(_("inventors"), max_length=300, blank=True)
+    filed_on = models.DateField(_("filing date"))
+    granted_on = models.DateField(_("grant date"), null=True, blank=True)
+    status = models.CharField(_("legal status"), max_length=16, choices=Status.choices)
+    state_funded = models.BooleanField(_("state-funded"), default=False)
+    funding_project = models.CharField(_("funding project"), max_length=200, blank=True)
+    converted = models.BooleanField(
+        _("converted"),
+        default=False,
+        help_text=_("Transferred, licensed or otherwise implemented."),
+    )
+    foreign_family = models.BooleanField(_("family member granted abroad"), default=False)
+    award = models.CharField(_("award"), max_length=100, blank=True)
+    # Inventory (盘点).
+    screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("screened by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
+    industry = models.CharField(
+        _("industry sub-field"), max_length=2, choices=INTENSIVE_INDUSTRIES, blank=True
+    )
+    screen_note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["owner", "-filed_on", "number"]
+        verbose_name = _("patent")
+        verbose_name_plural = _("patents")
+        indexes = [
+            models.Index(fields=["owner", "status", "converted"]),
+            models.Index(fields=["status", "converted", "screened_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def main_ipc(self) -> str:
+        return self.ipc.split(";")[0].strip() if self.ipc else ""
+
+    @property
+    def is_unconverted_valid(self) -> bool:
+        return self.status == self.Status.VALID and not self.converted
+
+    @property
+    def is_screened(self) -> bool:
+        return self.screened_at is not None
+
+    def years_in_force(self, today: date | None = None) -> int | None:
+        """Whole years since filing (a Chinese patent's term runs from the filing date)."""
+        if self.status != self.Status.VALID:
+            return None
+        today = today or timezone.localdate()
+        years = today.year - self.filed_on.year
+        if (today.month, today.day) < (self.filed_on.month, self.filed_on.day):
+            years -= 1
+        return years
+
+    def high_value_reasons(self, today: date | None = None) -> list[str]:
+        """Why a valid invention is a high-value candidate (CNIPA's statistical definition,
+        DOMAIN.md §8); empty when it is not one. The count a city reports stays authoritative."""
+        if self.kind != self.Kind.INVENTION or self.status != self.Status.VALID:
+            return []
+        reasons = []
+        if self.industry in STRATEGIC_INDUSTRIES:
+            reasons.append(str(_("in a strategic emerging industry")))
+        if self.foreign_family:
+            reasons.append(str(_("family member granted abroad")))
+        years = self.years_in_force(today)
+        if years is not None and years > 10:
+            reasons.append(str(_("maintained more than 10 years")))
+        if self.award:
+            reasons.append(str(_("award: %(award)s") % {"award": self.award}))
+        return reasons
+
+    def unimplemented_state_funded(self, today: date | None = None) -> bool:
+        """State-funded, granted more than 5 years ago and never implemented (国办 plan (六))."""
+        if not self.state_funded or self.converted or self.granted_on is None:
+            return False
+        today = today or timezone.localdate()
+        try:
+            five_years_on = self.granted_on.replace(year=self.granted_on.year + 5)
+        except ValueError:  # 29 February
+            five_years_on = self.granted_on.replace(year=self.granted_on.year + 5, day=28)
+        return self.status == self.Status.VALID and today > five_years_on
+
+
+class PatentImport(models.Model):
+    """An uploaded patent list: checked first (dry run), applied when the user confirms."""
+
+    owner = models.ForeignKey(
+        Organisation, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="patents/imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("patent import")
+        verbose_name_plural = _("patent imports")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "StatReturnStatusEnum": "reporting.models.StatReturn.Status",
         "ProgressStatusEnum": "reporting.models.ProgressSnapshot.Status",
         "ExportStatusEnum": "reporting.models.ExportJob.Status",
+        "PatentStatusEnum": "patents.models.Patent.Status",
+        "PatentKindEnum": "patents.models.Patent.Kind",
     },
 }
 
@@ -235,6 +237,9 @@ REPORTING_UPLOAD_MAX_MB = env_int("REPORTING_UPLOAD_MAX_MB", 5)
 REPORTING_ON_TRACK_RATIO = float(os.environ.get("REPORTING_ON_TRACK_RATIO", "0.95"))
 REPORTING_AT_RISK_RATIO = float(os.environ.get("REPORTING_AT_RISK_RATIO", "0.80"))
 REPORTING_REMINDER_DAYS = env_int("REPORTING_REMINDER_DAYS", 5)
+
+# Patent pool: the largest patent list accepted for import (MB); 100,000 rows of .xlsx are ~10 MB.
+PATENT_IMPORT_MAX_MB = env_int("PATENT_IMPORT_MAX_MB", 50)
 
 # Periodic tasks, declared in code (run by `make beat`).
 CELERY_BEAT_SCHEDULE = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from patents import api as patents_api
 from portal import api, views
 from projects import api as projects_api
 from reporting import api as reporting_api
@@ -17,6 +18,8 @@ router.register("applications", projects_api.ApplicationViewSet, basename="appli
 router.register("reviews", projects_api.ReviewViewSet, basename="review")
 router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("progress-reports", projects_api.ProgressReportViewSet, basename="progress-report")
+router.register("patents", patents_api.PatentViewSet, basename="patent")
+router.register("patent-imports", patents_api.PatentImportViewSet, basename="patent-import")
 router.register("data-elements", reporting_api.DataElementViewSet, basename="data-element")
 router.register("return-forms", reporting_api.ReturnFormViewSet, basename="return-form")
 router.register("returns", reporting_api.StatReturnViewSet, basename="stat-return")

@@ -6,7 +6,6 @@ digits or surrounding spaces are read (`reporting.numbers`); an ambiguous one is
 """
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from portal import spreadsheets
 from portal.selectors import region_by_code
 from reporting import layout
 from reporting.models import DataElement
@@ -35,49 +35,20 @@ class ParsedReturn:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _refuse(message: str) -> ValidationError:
-    return ValidationError(message, code="workbook")
-
-
 def open_workbook(handle: IO[bytes], *, name: str, size: int, max_bytes: int):
     """Both views of the workbook (formulas, and the values Excel cached for them), or a clear
     refusal for a file that is too large, is not an .xlsx, or is damaged."""
-    if size > max_bytes:
-        raise _refuse(
-            _("%(name)s is %(size).1f MB; a return workbook may be at most %(limit)d MB.")
-            % {"name": name, "size": size / 1_048_576, "limit": max_bytes // 1_048_576}
-        )
-    if size == 0:
-        raise _refuse(_("%(name)s is empty.") % {"name": name})
+    spreadsheets.check_size(name=name, size=size, max_bytes=max_bytes)
     data = handle.read()
-    if not data.startswith(b"PK\x03\x04"):
-        hint = (
-            _("It is an old .xls workbook: save it as .xlsx (Excel workbook) and upload again.")
-            if data.startswith(b"\xd0\xcf\x11\xe0")
-            else _("Download the template and fill it in.")
-        )
-        raise _refuse(
-            _("%(name)s is not an Excel .xlsx workbook. %(hint)s") % {"name": name, "hint": hint}
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise _refuse(
-            _("%(name)s is damaged and cannot be opened as a workbook.") % {"name": name}
-        ) from error
-    if "xl/workbook.xml" not in names:
-        raise _refuse(_("%(name)s is a zip archive, not an Excel .xlsx workbook.") % {"name": name})
-    if inflated > MAX_UNCOMPRESSED:
-        raise _refuse(_("%(name)s unpacks to more than 50 MB: refused.") % {"name": name})
+    spreadsheets.check_xlsx(data, name=name, max_uncompressed=MAX_UNCOMPRESSED)
     try:
         formulas = load_workbook(io.BytesIO(data), data_only=False)
         values = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a malformed file
-        raise _refuse(
+        raise ValidationError(
             _("%(name)s could not be read as a workbook (%(error)s).")
-            % {"name": name, "error": type(error).__name__}
+            % {"name": name, "error": type(error).__name__},
+            code="workbook",
         ) from error
     return formulas, values
 
@@ -122,7 +93,7 @@ def read_return(
             found = sheet, header
             break
     if found is None:
-        raise _refuse(
+        raise ValidationError(
             _(
                 "%(name)s has no table with the headers “%(code)s” and “%(value)s”: "
                 "download the template and fill it in."

@@ -5,39 +5,18 @@ at submission, so a city hears the same thing whichever way it enters its figure
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from portal.problems import BLOCKING, WARNING, Problem, blocking, problems_error
 from reporting import expressions
 from reporting.models import DataElement, ValidationRule
 
-BLOCKING = ValidationRule.Importance.BLOCKING
-WARNING = ValidationRule.Importance.WARNING
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong, where it is, and whether it stops the return being stored."""
-
-    message: str
-    sheet: str = ""
-    cell: str = ""
-    code: str = ""
-    importance: str = BLOCKING
-
-    @property
-    def is_blocking(self) -> bool:
-        return self.importance == BLOCKING
-
-    @property
-    def where(self) -> str:
-        return f"{self.sheet}!{self.cell}" if self.sheet else self.cell
-
-    def as_dict(self) -> dict[str, str]:
-        return {**asdict(self), "where": self.where}
+# Problem, blocking() and problems_error() are the portal's, shared by every import.
+__all__ = ["BLOCKING", "WARNING", "Entry", "Problem", "blocking", "check_entries", "problems_error"]
 
 
 @dataclass(frozen=True)
@@ -51,19 +30,6 @@ class Entry:
     sheet: str = ""
     cell: str = ""
     comment_cell: str = ""
-
-
-def blocking(problems: Iterable[Problem]) -> list[Problem]:
-    return [p for p in problems if p.is_blocking]
-
-
-def problems_error(problems: list[Problem]) -> ValidationError:
-    """A ValidationError carrying every problem, for pages and the API alike."""
-    error = ValidationError(
-        [ValidationError(f"{p.where}: {p.message}" if p.where else p.message) for p in problems]
-    )
-    error.problems = problems  # type: ignore[attr-defined]
-    return error
 
 
 def _fmt(value: Decimal) -> str:

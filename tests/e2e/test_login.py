@@ -12,12 +12,13 @@ from portal.models import Organisation, User
 # portal/permissions.py, so that a changed rule or nav entry fails here until it is meant.
 EXPECTED_NAV = {
     "enterprise": {"home", "projects", "calls", "my-organisation", "api"},
-    "university": {"home", "projects", "calls", "my-organisation", "api"},
+    "university": {"home", "projects", "calls", "my-organisation", "patents", "api"},
     "reviewer": {
         "home",
         "projects",
         "calls",
         "ranking",
+        "patents",
         "statistics",
         "dashboard",
         "organisations",
@@ -31,6 +32,7 @@ EXPECTED_NAV = {
         "projects",
         "calls",
         "ranking",
+        "patents",
         "statistics",
         "dashboard",
         "organisations",

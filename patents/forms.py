@@ -1,0 +1,27 @@
+"""Input shapes of the patent pages. Business rules live in services.py."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from patents.models import INTENSIVE_INDUSTRIES, Patent
+from portal.forms import BootstrapMixin
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("patent list (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.csv"}),
+    )
+
+
+class ScreenForm(BootstrapMixin, forms.Form):
+    tier = forms.ChoiceField(label=_("tier"), choices=Patent.Tier.choices)
+    industry = forms.ChoiceField(label=_("industry sub-field"), choices=INTENSIVE_INDUSTRIES)
+    note = forms.CharField(label=_("note"), required=False, max_length=500)
+
+
+class PoolFilterForm(forms.Form):
+    q = forms.CharField(required=False)
+    status = forms.ChoiceField(required=False, choices=[("", ""), *Patent.Status.choices])
+    screened = forms.ChoiceField(required=False, choices=[("", ""), ("yes", ""), ("no", "")])
+    tier = forms.ChoiceField(required=False, choices=[("", ""), *Patent.Tier.choices])

@@ -1,0 +1,282 @@
+"""Reading a university's patent list (.xlsx or .csv) into typed rows and problems.
+
+Columns are found by their Chinese header, so the list may come from the template or from the
+university's own spreadsheet with the same headers in any order. Every bad cell is reported with
+its row and column; nothing here writes to the database. Large lists are streamed: openpyxl's
+read-only mode for .xlsx, the csv module for .csv (UTF-8, or GB18030 as Chinese Excel saves it).
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from patents.models import Patent
+from portal import spreadsheets
+from portal.identifiers import parse_patent_number
+from portal.problems import WARNING, Problem
+
+SHEET = "专利清单"
+
+# (field, header, required)
+COLUMNS = [
+    ("number", "申请号", True),
+    ("title", "专利名称", True),
+    ("kind", "专利类型", True),
+    ("status", "法律状态", True),
+    ("filed_on", "申请日", True),
+    ("granted_on", "授权日", False),
+    ("ipc", "IPC分类号", False),
+    ("inventors", "发明人", False),
+    ("abstract", "摘要", False),
+    ("state_funded", "是否财政资助", False),
+    ("funding_project", "资助项目", False),
+    ("converted", "是否已转化", False),
+    ("foreign_family", "是否有海外同族", False),
+    ("award", "获奖情况", False),
+]
+HEADERS = [header for _field, header, _required in COLUMNS]
+
+KINDS = {
+    "发明": Patent.Kind.INVENTION,
+    "发明专利": Patent.Kind.INVENTION,
+    "实用新型": Patent.Kind.UTILITY_MODEL,
+    "实用新型专利": Patent.Kind.UTILITY_MODEL,
+    "外观设计": Patent.Kind.DESIGN,
+    "外观设计专利": Patent.Kind.DESIGN,
+    **{kind.value: kind for kind in Patent.Kind},
+}
+STATUSES = {
+    "审中": Patent.Status.PENDING,
+    "在审": Patent.Status.PENDING,
+    "有效": Patent.Status.VALID,
+    "授权": Patent.Status.VALID,
+    "失效": Patent.Status.LAPSED,
+    "未缴年费终止": Patent.Status.LAPSED,
+    "届满": Patent.Status.EXPIRED,
+    "期限届满": Patent.Status.EXPIRED,
+    "无效": Patent.Status.INVALIDATED,
+    "被宣告无效": Patent.Status.INVALIDATED,
+    **{status.value: status for status in Patent.Status},
+}
+YES = {"是", "有", "y", "yes", "true", "1", "√"}
+NO = {"否", "无", "n", "no", "false", "0", ""}
+IPC = re.compile(r"^[A-H]\d{2}[A-Z]\d{1,4}/\d{1,6}$")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+@dataclass
+class ParsedList:
+    rows: list[dict[str, Any]] = field(default_factory=list)  # typed fields, with "_row"
+    problems: list[Problem] = field(default_factory=list)
+    total: int = 0
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _rows_xlsx(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a malformed file
+        raise ValidationError(
+            _("%(name)s could not be read as a workbook (%(error)s).")
+            % {"name": name, "error": type(error).__name__},
+            code="workbook",
+        ) from error
+    sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        yield number, list(row)
+    workbook.close()
+
+
+def _rows_csv(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte sequence
+        raise ValidationError(_("%(name)s is not a text file.") % {"name": name})
+    yield from enumerate(csv.reader(io.StringIO(text)), start=1)
+
+
+def read_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> ParsedList:
+    """Parse a patent list. Raises ValidationError when the file cannot be read at all."""
+    spreadsheets.check_size(name=name, size=size, max_bytes=max_bytes)
+    data = handle.read()
+    if name.lower().endswith(".csv"):
+        rows = _rows_csv(data, name)
+        sheet = name
+    else:
+        spreadsheets.check_xlsx(data, name=name)
+        rows = _rows_xlsx(data, name)
+        sheet = SHEET
+    parsed = ParsedList()
+    columns: dict[str, int] | None = None
+    seen: dict[str, int] = {}
+    for number, values in rows:
+        if columns is None:
+            labels = {_text(v): i for i, v in enumerate(values) if _text(v)}
+            if "申请号" in labels:
+                missing = [h for _f, h, required in COLUMNS if required and h not in labels]
+                if missing:
+                    raise ValidationError(
+                        _("%(name)s lacks the columns %(columns)s: download the template.")
+                        % {"name": name, "columns": "、".join(missing)}
+                    )
+                columns = {f: labels[h] for f, h, _r in COLUMNS if h in labels}
+            elif number >= 10:
+                break
+            continue
+        if not any(_text(v) for v in values):
+            continue
+        parsed.total += 1
+        row = _row(values, columns, number, sheet, parsed.problems, seen)
+        if row is not None:
+            parsed.rows.append(row)
+    if columns is None:
+        raise ValidationError(
+            _("%(name)s has no header row with “申请号”: download the template and fill it in.")
+            % {"name": name}
+        )
+    return parsed
+
+
+def _row(values, columns, number, sheet, problems, seen) -> dict[str, Any] | None:
+    def cell(field_name: str) -> Any:
+        index = columns.get(field_name)
+        return values[index] if index is not None and index < len(values) else None
+
+    def where(field_name: str) -> str:
+        index = columns.get(field_name, 0)
+        return f"{get_column_letter(index + 1)}{number}"
+
+    errors_before = len(problems)
+
+    def problem(field_name: str, message: str, importance: str = "blocking") -> None:
+        problems.append(
+            Problem(message, sheet=sheet, cell=where(field_name), importance=importance)
+        )
+
+    row: dict[str, Any] = {"_row": number}
+    raw_number = _text(cell("number"))
+    try:
+        parsed_number = parse_patent_number(raw_number)
+    except ValidationError as error:
+        problem("number", error.messages[0])
+        parsed_number = None
+    if parsed_number is not None:
+        row["number"] = parsed_number.number
+        if parsed_number.warning:
+            problem("number", parsed_number.warning, WARNING)
+        if parsed_number.number in seen:
+            problem(
+                "number",
+                _("%(number)s is listed twice (first in row %(row)d).")
+                % {"number": parsed_number.number, "row": seen[parsed_number.number]},
+            )
+        else:
+            seen[parsed_number.number] = number
+    title = _text(cell("title"))
+    if not title:
+        problem("title", _("The title is missing."))
+    row["title"] = title[:300]
+    kind_text = _text(cell("kind"))
+    kind = KINDS.get(kind_text)
+    if kind is None:
+        problem(
+            "kind",
+            _("“%(value)s” is not a patent type: write 发明, 实用新型 or 外观设计.")
+            % {"value": kind_text},
+        )
+    elif parsed_number is not None and parsed_number.kind not in (kind, "other"):
+        problem(
+            "kind",
+            _("%(number)s is numbered as %(numbered)s, not %(typed)s.")
+            % {
+                "number": parsed_number.number,
+                "numbered": Patent.Kind(parsed_number.kind).label,
+                "typed": kind.label,
+            },
+        )
+    row["kind"] = kind
+    status_text = _text(cell("status"))
+    status = STATUSES.get(status_text)
+    if status is None:
+        problem(
+            "status",
+            _("“%(value)s” is not a legal status: write 审中, 有效, 失效, 届满 or 无效.")
+            % {"value": status_text},
+        )
+    row["status"] = status
+    for date_field in ("filed_on", "granted_on"):
+        try:
+            row[date_field] = _date(cell(date_field))
+        except ValueError:
+            problem(
+                date_field,
+                _("“%(value)s” is not a date such as 2021-03-05.")
+                % {"value": _text(cell(date_field))},
+            )
+            row[date_field] = None
+    if not _text(cell("filed_on")):
+        problem("filed_on", _("The filing date is missing."))
+    if row["filed_on"] and row["granted_on"] and row["granted_on"] < row["filed_on"]:
+        problem("granted_on", _("The grant date is before the filing date."))
+    ipc_parts = [
+        p.replace(" ", "").upper() for p in re.split(r"[;；,，]", _text(cell("ipc"))) if p.strip()
+    ]
+    bad_ipc = [p for p in ipc_parts if not IPC.match(p)]
+    if bad_ipc:
+        problem(
+            "ipc",
+            _("“%(value)s” is not an IPC class such as G06F16/35.") % {"value": "；".join(bad_ipc)},
+        )
+    row["ipc"] = ";".join(ipc_parts)[:300]
+    for flag in ("state_funded", "converted", "foreign_family"):
+        text = _text(cell(flag)).lower()
+        if text in YES:
+            row[flag] = True
+        elif text in NO:
+            row[flag] = False
+        else:
+            problem(flag, _("“%(value)s”: write 是 or 否.") % {"value": _text(cell(flag))})
+            row[flag] = False
+    row["inventors"] = _text(cell("inventors"))[:300]
+    row["abstract"] = _text(cell("abstract"))
+    row["funding_project"] = _text(cell("funding_project"))[:200]
+    row["award"] = _text(cell("award"))[:100]
+    if any(p.is_blocking for p in problems[errors_before:]):
+        return None
+    return row

@@ -1,0 +1,55 @@
+"""Access rules of the patents app, registered with the portal's one permission module.
+
+A university or institute manages its own pool (import, screening); reviewers and leaders read
+every pool; nobody else sees a pool's details.
+"""
+
+from django.db.models import QuerySet
+
+from patents.models import Patent
+from portal.models import Organisation, Role, User
+from portal.permissions import rule, scoper
+
+POOL_KINDS = {Organisation.Kind.UNIVERSITY, Organisation.Kind.RESEARCH_INSTITUTE}
+SEE_ALL = {Role.REVIEWER, Role.LEADER}
+
+
+def _pool_owner(user: User) -> bool:
+    return (
+        user.role == Role.APPLICANT
+        and user.organisation_id is not None
+        and user.organisation.kind in POOL_KINDS
+        and user.organisation.status == Organisation.Status.VERIFIED
+    )
+
+
+@rule("patent.pool.view")
+def _view_pool(user: User, obj: None) -> bool:
+    return user.role in SEE_ALL or _pool_owner(user)
+
+
+@rule("patent.pool.manage")
+def _manage_pool(user: User, organisation: Organisation | None) -> bool:
+    """Import and screen: an applicant of a verified university or institute, for its own."""
+    if not _pool_owner(user):
+        return False
+    return organisation is None or organisation.pk == user.organisation_id
+
+
+@scoper("patent.view")
+def _patents_visible(user: User, queryset: QuerySet) -> QuerySet:
+    if user.role in SEE_ALL:
+        return queryset
+    if _pool_owner(user):
+        return queryset.filter(owner_id=user.organisation_id)
+    return queryset.none()
+
+
+@rule("patent.view")
+def _view_patent(user: User, patent: Patent) -> bool:
+    return user.role in SEE_ALL or (_pool_owner(user) and patent.owner_id == user.organisation_id)
+
+
+@rule("patent.screen")
+def _screen(user: User, patent: Patent) -> bool:
+    return _manage_pool(user, patent.owner) and patent.is_unconverted_valid

@@ -1,0 +1,65 @@
+"""Reads of the patent pool, scoped to the user asking."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from patents.models import Patent
+from portal import permissions
+from portal.models import Region, User
+
+
+def patent_list(*, user: User, **filters) -> QuerySet[Patent]:
+    patents = permissions.scope(user, "patent.view", Patent.objects.all())
+    return patents.filter(**filters).select_related("owner")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Inventory coverage = screened / unconverted valid (陕政办发〔2024〕11号 (一))."""
+
+    label: str
+    key: str
+    unconverted_valid: int
+    screened: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.unconverted_valid:
+            return None
+        ratio = Decimal(self.screened) * 100 / Decimal(self.unconverted_valid)
+        return ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _counts(user: User):
+    pool = permissions.scope(user, "patent.view", Patent.objects.all()).filter(
+        status=Patent.Status.VALID, converted=False
+    )
+    return pool.values("owner_id", "owner__name", "owner__region__path").annotate(
+        total=Count("pk"), screened=Count("pk", filter=Q(screened_at__isnull=False))
+    )
+
+
+def coverage_by_organisation(*, user: User) -> list[Coverage]:
+    return [
+        Coverage(row["owner__name"], str(row["owner_id"]), row["total"], row["screened"])
+        for row in _counts(user).order_by("owner__name")
+    ]
+
+
+def coverage_by_region(*, user: User) -> list[Coverage]:
+    """The province and each city (a county's patents count in its city and the province)."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in _counts(user):
+        parts = row["owner__region__path"].strip("/").split("/")
+        for depth in range(1, min(len(parts), 2) + 1):
+            key = "/".join(parts[:depth]) + "/"
+            totals[key][0] += row["total"]
+            totals[key][1] += row["screened"]
+    names = dict(Region.objects.filter(path__in=totals).values_list("path", "name"))
+    return [
+        Coverage(names.get(path, path), path, total, screened)
+        for path, (total, screened) in sorted(totals.items())
+    ]

@@ -1,0 +1,253 @@
+"""Writes of the patent pool: import a list (dry run, then all or nothing), screen patents.
+
+Each is one atomic, permission-checked, audited function. An import is idempotent: a number
+already in the pool is updated, never duplicated, and its screening is kept.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patents import importers
+from patents.models import INTENSIVE_INDUSTRIES, Patent, PatentImport
+from portal import permissions
+from portal.models import Organisation, User
+from portal.problems import Problem, blocking, problems_error
+from portal.services import audit_record
+
+IMPORTED_FIELDS = (
+    "title", "abstract", "kind", "ipc", "inventors", "filed_on", "granted_on", "status",
+    "state_funded", "funding_project", "converted", "foreign_family", "award",
+)  # fmt: skip
+LOOKUP_CHUNK = 5000
+
+
+@dataclass
+class ImportResult:
+    problems: list[Problem] = field(default_factory=list)
+    total: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    patent_import: PatentImport | None = None
+
+    @property
+    def can_apply(self) -> bool:
+        return (self.to_create + self.to_update) > 0
+
+    @property
+    def bad_rows(self) -> int:
+        return len({"".join(c for c in p.cell if c.isdigit()) for p in blocking(self.problems)})
+
+    def as_dict(self) -> dict:
+        return {
+            "can_apply": self.can_apply,
+            "rows": self.total,
+            "create": self.to_create,
+            "update": self.to_update,
+            "problems": [p.as_dict() for p in self.problems],
+            "import": self.patent_import.pk if self.patent_import else None,
+        }
+
+
+def _max_bytes() -> int:
+    return settings.PATENT_IMPORT_MAX_MB * 1024 * 1024
+
+
+def _existing(numbers: list[str]) -> dict[str, tuple[int, int, tuple]]:
+    """number → (pk, owner id, imported values) for the numbers already in the pool."""
+    found: dict[str, tuple[int, int, tuple]] = {}
+    for start in range(0, len(numbers), LOOKUP_CHUNK):
+        chunk = numbers[start : start + LOOKUP_CHUNK]
+        for pk, number, owner_id, *values in Patent.objects.filter(number__in=chunk).values_list(
+            "pk", "number", "owner_id", *IMPORTED_FIELDS
+        ):
+            found[number] = (pk, owner_id, tuple(values))
+    return found
+
+
+def _update_rows(changed: list[tuple[int, dict]], now) -> None:
+    """UPDATE … WHERE id = %s, executed many times in one statement batch.
+
+    bulk_update() builds one CASE WHEN per column per batch, which grows quadratically with the
+    batch and took minutes for 100,000 rows on SQLite; executemany() takes seconds on both
+    SQLite and PostgreSQL (psycopg pipelines it).
+    """
+    if not changed:
+        return
+    fields = [Patent._meta.get_field(name) for name in (*IMPORTED_FIELDS, "updated_at")]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(Patent._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (column names from the model)
+    params = [
+        [
+            *(f.get_db_prep_value(values[f.name], connection) for f in fields[:-1]),
+            fields[-1].get_db_prep_value(now, connection),
+            pk,
+        ]
+        for pk, values in changed
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), LOOKUP_CHUNK):
+            cursor.executemany(sql, params[start : start + LOOKUP_CHUNK])
+
+
+def _check(owner: Organisation, handle: IO[bytes], *, name: str, size: int):
+    parsed = importers.read_patents(handle, name=name, size=size, max_bytes=_max_bytes())
+    existing = _existing([row["number"] for row in parsed.rows])
+    problems = list(parsed.problems)
+    good = []
+    for row in parsed.rows:
+        found = existing.get(row["number"])
+        if found is not None and found[1] != owner.pk:
+            problems.append(
+                Problem(
+                    _("%(number)s is already in another organisation's pool.")
+                    % {"number": row["number"]},
+                    sheet=importers.SHEET,
+                    cell=f"A{row['_row']}",
+                )
+            )
+            continue
+        good.append(row)
+    problems.sort(key=lambda p: (int("".join(c for c in p.cell if c.isdigit()) or 0), p.cell))
+    return parsed, good, existing, problems
+
+
+def _changed(row: dict, existing: dict) -> bool:
+    found = existing.get(row["number"])
+    return found is not None and found[2] != tuple(row[name] for name in IMPORTED_FIELDS)
+
+
+@transaction.atomic
+def patent_import_check(
+    *, actor: User, owner: Organisation, handle: IO[bytes], name: str, size: int
+) -> ImportResult:
+    """Dry run: every bad row with its cell and reason, and how many patents would be created or
+    updated. Keeps the file (to apply it once the user confirms); stores no patent."""
+    permissions.require(actor, "patent.pool.manage", owner)
+    handle.seek(0)
+    parsed, good, existing, problems = _check(owner, handle, name=name, size=size)
+    handle.seek(0)
+    content = handle.read()
+    patent_import = PatentImport(
+        owner=owner,
+        original_name=name[:200],
+        uploaded_by=actor,
+        rows=parsed.total,
+        problem_count=len(problems),
+        created=sum(1 for row in good if row["number"] not in existing),
+        updated=sum(1 for row in good if _changed(row, existing)),
+    )
+    digest = hashlib.sha256(content).hexdigest()[:12]
+    suffix = ".csv" if name.lower().endswith(".csv") else ".xlsx"
+    patent_import.file.save(f"{owner.pk}-{digest}{suffix}", ContentFile(content), save=False)
+    patent_import.save()
+    audit_record(
+        actor=actor,
+        event="patent.import.check",
+        target=patent_import,
+        after={"rows": parsed.total, "problems": len(problems)},
+    )
+    return ImportResult(
+        problems=problems,
+        total=parsed.total,
+        to_create=patent_import.created,
+        to_update=patent_import.updated,
+        patent_import=patent_import,
+    )
+
+
+@transaction.atomic
+def patent_import_apply(*, actor: User, patent_import: PatentImport) -> ImportResult:
+    """Store every good row of a checked list in one transaction (a failure stores none); the
+    bad rows the dry run listed are skipped. The checks run again: the pool may have changed
+    since the dry run."""
+    patent_import = PatentImport.objects.select_for_update().get(pk=patent_import.pk)
+    owner = patent_import.owner
+    permissions.require(actor, "patent.pool.manage", owner)
+    if patent_import.applied_at is not None:
+        raise ValidationError(_("This list has already been imported."), code="applied")
+    with patent_import.file.open("rb") as handle:
+        parsed, good, existing, problems = _check(
+            owner, handle, name=patent_import.original_name, size=patent_import.file.size
+        )
+    if not good:
+        raise problems_error(blocking(problems) or [Problem(_("The list holds no patent."))])
+    new, changed = [], []
+    for row in good:
+        values = {name: row[name] for name in IMPORTED_FIELDS}
+        found = existing.get(row["number"])
+        if found is None:
+            new.append(Patent(number=row["number"], owner=owner, **values))
+        elif _changed(row, existing):
+            changed.append((found[0], values))
+    Patent.objects.bulk_create(new, batch_size=2000)
+    now = timezone.now()
+    _update_rows(changed, now)
+    patent_import.applied_at = now
+    patent_import.created, patent_import.updated = len(new), len(changed)
+    patent_import.save(update_fields=["applied_at", "created", "updated"])
+    audit_record(
+        actor=actor,
+        event="patent.import.apply",
+        target=patent_import,
+        after={"created": len(new), "updated": len(changed)},
+    )
+    return ImportResult(
+        problems=problems,
+        total=parsed.total,
+        to_create=len(new),
+        to_update=len(changed),
+        patent_import=patent_import,
+    )
+
+
+@transaction.atomic
+def patent_screen(
+    *, actor: User, patent: Patent, tier: str, industry: str, note: str = ""
+) -> Patent:
+    """Inventory (盘点): mark an unconverted valid patent as screened with a market-potential
+    tier and an industry sub-field (陕政办发〔2024〕11号 (一))."""
+    patent = Patent.objects.select_for_update().select_related("owner").get(pk=patent.pk)
+    if not patent.is_unconverted_valid:
+        raise ValidationError(
+            _("Only unconverted valid patents are screened; %(number)s is %(status)s.")
+            % {"number": patent.number, "status": patent.get_status_display()},
+            code="not_screenable",
+        )
+    permissions.require(actor, "patent.screen", patent)
+    errors = {}
+    if tier not in Patent.Tier.values:
+        errors["tier"] = _("Choose a tier: A, B or C.")
+    if industry not in dict(INTENSIVE_INDUSTRIES):
+        errors["industry"] = _("Choose the industry sub-field.")
+    if errors:
+        raise ValidationError(errors)
+    before = {"tier": patent.tier, "industry": patent.industry, "note": patent.screen_note}
+    patent.tier, patent.industry, patent.screen_note = tier, industry, note.strip()[:500]
+    patent.screened_at, patent.screened_by = timezone.now(), actor
+    patent.save(
+        update_fields=[
+            "tier",
+            "industry",
+            "screen_note",
+            "screened_at",
+            "screened_by",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        event="patent.screen",
+        target=patent,
+        before=before,
+        after={"tier": tier, "industry": industry, "note": patent.screen_note},
+    )
+    return patent

@@ -1,0 +1,98 @@
+"""The pool's pages and API: import with a dry run, screening, coverage, and who sees what."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from patents.models import Patent
+from patents.tests.test_pool import csv_bytes, good_row, make, number
+from portal.models import Organisation, Role
+from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(db):
+    return ApplicantFactory(organisation=OrganisationFactory(kind=Organisation.Kind.UNIVERSITY))
+
+
+def upload(client, content: bytes, name="list.csv"):
+    return client.post(reverse("patents:import"), {"file": SimpleUploadedFile(name, content)})
+
+
+def test_a_university_imports_through_the_page_after_reading_the_check(client, staff):
+    client.force_login(staff)
+    page = upload(client, csv_bytes([good_row(1), good_row(2, number="202310123456.7")]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-cell="A3"' in body and 'data-testid="import-confirm"' in body
+    assert Patent.objects.count() == 0
+    pk = page.context["result"].patent_import.pk
+    done = client.post(reverse("patents:import_apply", args=[pk]))
+    assert done.status_code == 302
+    assert list(Patent.objects.values_list("number", flat=True)) == [number(1)]
+
+
+def test_screening_through_the_page_moves_coverage(client, staff):
+    patent = make(staff.organisation, 1)
+    make(staff.organisation, 2)
+    client.force_login(staff)
+    response = client.post(
+        reverse("patents:screen", args=[patent.pk]), {"tier": "B", "industry": "05", "note": ""}
+    )
+    assert response.status_code == 302
+    pool = client.get(reverse("patents:pool"))
+    coverage = pool.context["coverage"][0]
+    assert (coverage.screened, coverage.unconverted_valid, coverage.percent) == (1, 2, 50)
+
+
+def test_outsiders_cannot_see_or_screen_a_pool(client, staff):
+    patent = make(staff.organisation, 1)
+    other = ApplicantFactory(organisation=OrganisationFactory(kind=Organisation.Kind.UNIVERSITY))
+    enterprise = ApplicantFactory()
+    client.force_login(other)
+    assert client.get(reverse("patents:screen", args=[patent.pk])).status_code == 404
+    assert number(1) not in client.get(reverse("patents:pool")).content.decode()
+    client.force_login(enterprise)
+    assert client.get(reverse("patents:pool")).status_code == 403
+    assert client.get(reverse("patents:import")).status_code == 403
+    api = APIClient()
+    api.force_authenticate(other)
+    assert api.get("/api/v1/patents/").json()["count"] == 0
+    assert api.get(f"/api/v1/patents/{patent.pk}/").status_code == 404
+    api.force_authenticate(enterprise)
+    assert api.get("/api/v1/patents/").status_code == 403
+
+
+def test_the_api_imports_with_a_dry_run_and_screens(staff):
+    api = APIClient()
+    api.force_authenticate(staff)
+    content = csv_bytes([good_row(1), good_row(2, kind="专利")])
+    dry = api.post(
+        "/api/v1/patent-imports/",
+        {"file": SimpleUploadedFile("a.csv", content)},
+        format="multipart",
+    )
+    assert dry.status_code == 200
+    assert dry.json()["create"] == 1 and dry.json()["problems"][0]["cell"] == "C3"
+    assert Patent.objects.count() == 0
+    done = api.post(
+        "/api/v1/patent-imports/",
+        {"file": SimpleUploadedFile("a.csv", content), "dry_run": "false"},
+        format="multipart",
+    )
+    assert done.json()["create"] == 1 and Patent.objects.count() == 1
+    patent = Patent.objects.get()
+    screened = api.post(f"/api/v1/patents/{patent.pk}/screen/", {"tier": "A", "industry": "04"})
+    assert screened.status_code == 200 and screened.json()["tier"] == "A"
+    reviewer = UserFactory(role=Role.REVIEWER)
+    api.force_authenticate(reviewer)
+    assert api.get("/api/v1/patents/", {"tier": "A"}).json()["count"] == 1
+    assert (
+        api.post(
+            f"/api/v1/patents/{patent.pk}/screen/", {"tier": "B", "industry": "04"}
+        ).status_code
+        == 403
+    )
