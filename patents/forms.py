@@ -25,3 +25,20 @@ class PoolFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", ""), *Patent.Status.choices])
     screened = forms.ChoiceField(required=False, choices=[("", ""), ("yes", ""), ("no", "")])
     tier = forms.ChoiceField(required=False, choices=[("", ""), *Patent.Tier.choices])
+
+
+class NeedForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        from patents.models import TechNeed
+
+        model = TechNeed
+        fields = [
+            "title",
+            "description",
+            "industry",
+            "ipc",
+            "budget_min",
+            "budget_max",
+            "cooperation",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}

@@ -177,3 +177,82 @@ class PatentImport(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class TechNeed(models.Model):
+    """An enterprise's technology need (技术需求), matched against the pool."""
+
+    class Cooperation(models.TextChoices):
+        TRANSFER = "transfer", _("Transfer")
+        LICENCE = "licence", _("Licence")
+        JOINT = "joint", _("Joint development")
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="needs"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    industry = models.CharField(
+        _("industry sub-field"), max_length=2, choices=INTENSIVE_INDUSTRIES, blank=True
+    )
+    ipc = models.CharField(_("IPC classes, if known"), max_length=100, blank=True)
+    budget_min = models.DecimalField(
+        _("budget from (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget_max = models.DecimalField(
+        _("budget up to (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    cooperation = models.CharField(
+        _("cooperation wanted"), max_length=16, choices=Cooperation.choices
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("technology need")
+        verbose_name_plural = _("technology needs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget_min__isnull=True)
+                | models.Q(budget_max__isnull=True)
+                | models.Q(budget_min__lte=models.F("budget_max")),
+                name="need_budget_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Match(models.Model):
+    """A suggestion: this patent for this need, with why it matched."""
+
+    need = models.ForeignKey(
+        TechNeed, verbose_name=_("need"), on_delete=models.CASCADE, related_name="matches"
+    )
+    patent = models.ForeignKey(
+        Patent, verbose_name=_("patent"), on_delete=models.CASCADE, related_name="matches"
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=4)
+    shared_terms = models.JSONField(_("shared terms"), default=list)
+    same_industry = models.BooleanField(_("same industry sub-field"), default=False)
+    ipc_overlap = models.CharField(_("shared IPC"), max_length=20, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    notified_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["need", "rank"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(fields=["need", "patent"], name="match_once_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} → {self.patent_id} ({self.score})"

@@ -53,3 +53,32 @@ def _view_patent(user: User, patent: Patent) -> bool:
 @rule("patent.screen")
 def _screen(user: User, patent: Patent) -> bool:
     return _manage_pool(user, patent.owner) and patent.is_unconverted_valid
+
+
+def _enterprise(user: User) -> bool:
+    return (
+        user.role == Role.APPLICANT
+        and user.organisation_id is not None
+        and user.organisation.kind == Organisation.Kind.ENTERPRISE
+        and user.organisation.status == Organisation.Status.VERIFIED
+    )
+
+
+@rule("patent.need.manage")
+def _manage_needs(user: User, obj: None) -> bool:
+    """Post technology needs and read the suggestions made for them: a verified enterprise."""
+    return _enterprise(user)
+
+
+@rule("patent.need.list")
+def _list_needs(user: User, obj: None) -> bool:
+    return _enterprise(user) or user.role in SEE_ALL
+
+
+@scoper("patent.need.view")
+def _needs_visible(user: User, queryset: QuerySet) -> QuerySet:
+    if user.role in SEE_ALL:
+        return queryset
+    if _enterprise(user):
+        return queryset.filter(organisation_id=user.organisation_id)
+    return queryset.none()

@@ -63,3 +63,26 @@ def coverage_by_region(*, user: User) -> list[Coverage]:
         Coverage(names.get(path, path), path, total, screened)
         for path, (total, screened) in sorted(totals.items())
     ]
+
+
+def need_list(*, user: User):
+    from patents.models import TechNeed
+
+    return (
+        permissions.scope(user, "patent.need.view", TechNeed.objects.all())
+        .select_related("organisation")
+        .annotate(match_count=Count("matches"))
+    )
+
+
+def need_get(*, user: User, pk: int):
+    from django.http import Http404
+
+    need = need_list(user=user).filter(pk=pk).first()
+    if need is None:
+        raise Http404
+    return need
+
+
+def need_matches(need) -> QuerySet:
+    return need.matches.select_related("patent__owner").order_by("rank")

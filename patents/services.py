@@ -12,15 +12,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patents import importers
-from patents.models import INTENSIVE_INDUSTRIES, Patent, PatentImport
+from patents import importers, matching
+from patents.models import INTENSIVE_INDUSTRIES, Match, Patent, PatentImport, TechNeed
 from portal import permissions
 from portal.models import Organisation, User
 from portal.problems import Problem, blocking, problems_error
-from portal.services import audit_record
+from portal.services import audit_record, notify
 
 IMPORTED_FIELDS = (
     "title", "abstract", "kind", "ipc", "inventors", "filed_on", "granted_on", "status",
@@ -194,6 +195,10 @@ def patent_import_apply(*, actor: User, patent_import: PatentImport) -> ImportRe
     patent_import.applied_at = now
     patent_import.created, patent_import.updated = len(new), len(changed)
     patent_import.save(update_fields=["applied_at", "created", "updated"])
+    if new or changed:
+        from patents import tasks
+
+        transaction.on_commit(lambda: tasks.match_needs.delay())
     audit_record(
         actor=actor,
         event="patent.import.apply",
@@ -251,3 +256,97 @@ def patent_screen(
         after={"tier": tier, "industry": industry, "note": patent.screen_note},
     )
     return patent
+
+
+# Technology needs and matching ---------------------------------------------------------------
+
+NEED_FIELDS = ("title", "description", "industry", "ipc", "budget_min", "budget_max", "cooperation")
+
+
+@transaction.atomic
+def need_create(*, actor: User, data: dict) -> TechNeed:
+    """An enterprise posts a need; a worker matches it against the pool after commit."""
+    from patents import tasks
+
+    permissions.require(actor, "patent.need.manage")
+    if (
+        data.get("budget_min")
+        and data.get("budget_max")
+        and data["budget_min"] > data["budget_max"]
+    ):
+        raise ValidationError({"budget_max": _("The upper budget is below the lower one.")})
+    need = TechNeed(organisation=actor.organisation, created_by=actor,
+                    **{name: data.get(name) or TechNeed._meta.get_field(name).get_default()
+                       for name in NEED_FIELDS})  # fmt: skip
+    need.full_clean()
+    need.save()
+    audit_record(actor=actor, event="patent.need.create", target=need)
+    transaction.on_commit(lambda: tasks.match_need.delay(need.pk))
+    return need
+
+
+def _pool_documents() -> list[matching.Document]:
+    pool = Patent.objects.filter(status=Patent.Status.VALID, converted=False).values_list(
+        "pk", "title", "abstract", "industry", "ipc"
+    )
+    return [matching.document(pk, title, abstract, industry, ipc)
+            for pk, title, abstract, industry, ipc in pool]  # fmt: skip
+
+
+def _need_document(need: TechNeed) -> matching.Document:
+    return matching.document(need.pk, need.title, need.description, need.industry, need.ipc)
+
+
+def needs_match(*, need_ids: list[int] | None = None) -> int:
+    """Match open needs (all, or these) against the pool and store the suggestions; the
+    enterprise is told of suggestions it has not seen. Idempotent: a pair already suggested
+    keeps its push time. Returns how many suggestions are new."""
+    needs = TechNeed.objects.filter(is_open=True).select_related("organisation")
+    if need_ids is not None:
+        needs = needs.filter(pk__in=need_ids)
+    needs = list(needs)
+    if not needs:
+        return 0
+    patents = _pool_documents()
+    documents = {need.pk: _need_document(need) for need in needs}
+    # IDF over the pool and every open need, so a need's rare words weigh as they should.
+    matching.weigh([*patents, *documents.values()])
+    now = timezone.now()
+    new_total = 0
+    for need in needs:
+        suggestions = matching.best(documents[need.pk], patents)
+        with transaction.atomic():
+            kept = {m.patent_id: m for m in Match.objects.select_for_update().filter(need=need)}
+            Match.objects.filter(need=need).exclude(
+                patent_id__in=[s.patent for s in suggestions]
+            ).delete()
+            fresh = []
+            for rank, suggestion in enumerate(suggestions, start=1):
+                values = {
+                    "rank": rank,
+                    "score": suggestion.score,
+                    "shared_terms": list(suggestion.shared_terms),
+                    "same_industry": suggestion.same_industry,
+                    "ipc_overlap": suggestion.ipc_overlap,
+                    "computed_at": now,
+                }
+                if suggestion.patent in kept:
+                    Match.objects.filter(pk=kept[suggestion.patent].pk).update(**values)
+                else:
+                    fresh.append(Match(need=need, patent_id=suggestion.patent, **values))
+            Match.objects.bulk_create(fresh)
+            need.matched_at = now
+            need.save(update_fields=["matched_at"])
+            if fresh:
+                Match.objects.filter(pk__in=[m.pk for m in fresh]).update(notified_at=now)
+                notify(
+                    event="patent.match.new",
+                    recipients=User.objects.filter(
+                        organisation_id=need.organisation_id, role="applicant", is_active=True
+                    ),
+                    title=_("%(count)d new patents suggested for “%(need)s”")
+                    % {"count": len(fresh), "need": need.title},
+                    url=reverse("patents:need_detail", args=[need.pk]),
+                )
+            new_total += len(fresh)
+    return new_total

@@ -10,4 +10,7 @@ urlpatterns = [
     path("import/", views.import_list, name="import"),
     path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
     path("<int:pk>/screen/", views.screen, name="screen"),
+    path("needs/", views.need_list, name="need_list"),
+    path("needs/new/", views.need_new, name="need_new"),
+    path("needs/<int:pk>/", views.need_detail, name="need_detail"),
 ]

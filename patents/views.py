@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patents import exporters, selectors, services
-from patents.forms import ImportForm, PoolFilterForm, ScreenForm
+from patents.forms import ImportForm, NeedForm, PoolFilterForm, ScreenForm
 from patents.models import PatentImport
 from portal import permissions
 from portal.views import form_errors_from, paginate, permission_required
@@ -112,3 +112,37 @@ def screen(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Screened: %(number)s.") % {"number": patent.number})
             return redirect("patents:pool")
     return render(request, "patents/screen.html", {"patent": patent, "form": form})
+
+
+@permission_required("patent.need.list")
+def need_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "patents/need_list.html",
+        {
+            "needs": selectors.need_list(user=request.user),
+            "can_post": permissions.can(request.user, "patent.need.manage"),
+        },
+    )
+
+
+@permission_required("patent.need.manage")
+def need_new(request: HttpRequest) -> HttpResponse:
+    form = NeedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_create(actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("Your need is posted; matching patents are being found."))
+            return redirect("patents:need_detail", pk=need.pk)
+    return render(request, "patents/need_form.html", {"form": form})
+
+
+@permission_required("patent.need.list")
+def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    need = selectors.need_get(user=request.user, pk=pk)
+    return render(
+        request, "patents/need_detail.html", {"need": need, "matches": selectors.need_matches(need)}
+    )

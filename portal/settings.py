@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    "patents-match-nightly": {
+        "task": "patents.tasks.match_needs",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
     "reporting-reminders-daily": {
         "task": "reporting.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=30),

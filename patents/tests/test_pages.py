@@ -96,3 +96,37 @@ def test_the_api_imports_with_a_dry_run_and_screens(staff):
         ).status_code
         == 403
     )
+
+
+def test_an_enterprise_posts_a_need_and_reads_explained_suggestions(
+    client, staff, django_capture_on_commit_callbacks
+):
+    from patents.models import TechNeed
+    from patents.tests.labelled import PATENTS
+
+    for key, title, abstract, industry, ipc in PATENTS:
+        make(staff.organisation, key, title=title, abstract=abstract, industry=industry, ipc=ipc)
+    enterprise = ApplicantFactory()
+    client.force_login(enterprise)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("patents:need_new"),
+            {
+                "title": "废水重金属去除",
+                "description": "化工园区需要去除工业废水中的重金属离子。",
+                "industry": "06",
+                "ipc": "",
+                "cooperation": "licence",
+            },
+        )
+    need = TechNeed.objects.get()
+    assert response.status_code == 302
+    page = client.get(reverse("patents:need_detail", args=[need.pk]))
+    first = page.context["matches"][0]
+    assert first.patent.title == "工业废水重金属吸附剂的制备方法"
+    assert "重金属" in page.content.decode()
+    # Another enterprise cannot read it; a university cannot post needs.
+    client.force_login(ApplicantFactory())
+    assert client.get(reverse("patents:need_detail", args=[need.pk])).status_code == 404
+    client.force_login(staff)
+    assert client.get(reverse("patents:need_new")).status_code == 403

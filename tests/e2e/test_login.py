@@ -11,7 +11,7 @@ from portal.models import Organisation, User
 # What the navigation bar must show to each demo user, written out by hand from the rules in
 # portal/permissions.py, so that a changed rule or nav entry fails here until it is meant.
 EXPECTED_NAV = {
-    "enterprise": {"home", "projects", "calls", "my-organisation", "api"},
+    "enterprise": {"home", "projects", "calls", "my-organisation", "needs", "api"},
     "university": {"home", "projects", "calls", "my-organisation", "patents", "api"},
     "reviewer": {
         "home",
@@ -19,6 +19,7 @@ EXPECTED_NAV = {
         "calls",
         "ranking",
         "patents",
+        "needs",
         "statistics",
         "dashboard",
         "organisations",
@@ -33,6 +34,7 @@ EXPECTED_NAV = {
         "calls",
         "ranking",
         "patents",
+        "needs",
         "statistics",
         "dashboard",
         "organisations",

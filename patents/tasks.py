@@ -1,0 +1,17 @@
+"""Celery entry points of the patents app: thin, idempotent, ids in, services do the work."""
+
+from celery import shared_task
+
+from patents import services
+
+
+@shared_task
+def match_need(need_id: int) -> int:
+    """Match one new need against the pool."""
+    return services.needs_match(need_ids=[need_id])
+
+
+@shared_task
+def match_needs() -> int:
+    """Match every open need (the pool changed, or the nightly full run)."""
+    return services.needs_match()
