@@ -42,3 +42,11 @@ class NeedForm(BootstrapMixin, forms.ModelForm):
             "cooperation",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("prospect (1–5)"), choices=[(n, n) for n in range(1, 6)], coerce=int
+    )
+    improvements = forms.CharField(label=_("what would have to improve"), required=False)
+    wants_cooperation = forms.BooleanField(label=_("wants to cooperate"), required=False)

@@ -9,6 +9,7 @@ industry sub-field. Coverage = screened / unconverted valid.
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -256,3 +257,34 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.need_id} → {self.patent_id} ({self.score})"
+
+
+class Feedback(models.Model):
+    """An enterprise's view of a patent suggested to it; feedback re-tiers the patent."""
+
+    match = models.OneToOneField(
+        Match, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("prospect (1–5)"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    improvements = models.TextField(_("what would have to improve"), blank=True)
+    wants_cooperation = models.BooleanField(_("wants to cooperate"), default=False)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    given_at = models.DateTimeField(_("given at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.match_id}: {self.rating}"

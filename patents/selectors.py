@@ -85,4 +85,14 @@ def need_get(*, user: User, pk: int):
 
 
 def need_matches(need) -> QuerySet:
-    return need.matches.select_related("patent__owner").order_by("rank")
+    return need.matches.select_related("patent__owner", "feedback").order_by("rank")
+
+
+def feedback_received(*, user: User):
+    """Feedback on the patents the user may see (a university: its own), newest first."""
+    from patents.models import Feedback
+
+    patents = permissions.scope(user, "patent.view", Patent.objects.all())
+    return Feedback.objects.filter(match__patent__in=patents).select_related(
+        "match__patent", "match__need__organisation"
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patents import importers, matching
-from patents.models import INTENSIVE_INDUSTRIES, Match, Patent, PatentImport, TechNeed
+from patents.models import INTENSIVE_INDUSTRIES, Feedback, Match, Patent, PatentImport, TechNeed
 from portal import permissions
 from portal.models import Organisation, User
 from portal.problems import Problem, blocking, problems_error
@@ -350,3 +350,74 @@ def needs_match(*, need_ids: list[int] | None = None) -> int:
                 )
             new_total += len(fresh)
     return new_total
+
+
+# Feedback and re-tiering ---------------------------------------------------------------------
+
+
+def tier_from_feedback(ratings: list[int], wants: int) -> str | None:
+    """The market-potential tier enterprises' feedback gives a patent (the one rule, here):
+
+    - A (high): a mean rating of at least 4, or any enterprise wanting to cooperate with a mean
+      of at least 3.5;
+    - B (medium): a mean of at least 2.5;
+    - C (low): below that.
+    No feedback leaves the university's own screening as it is (None).
+    """
+    if not ratings:
+        return None
+    mean = sum(ratings) / len(ratings)
+    if mean >= 4 or (wants and mean >= 3.5):
+        return Patent.Tier.A
+    if mean >= 2.5:
+        return Patent.Tier.B
+    return Patent.Tier.C
+
+
+@transaction.atomic
+def feedback_give(
+    *, actor: User, match: Match, rating: int, improvements: str = "", wants_cooperation: bool
+) -> Feedback:
+    """An enterprise rates a patent suggested for its need; the patent is re-tiered from all
+    its feedback and its owner is told."""
+    match = Match.objects.select_related("need", "patent__owner").get(pk=match.pk)
+    if not (actor.role == "applicant" and actor.organisation_id == match.need.organisation_id):
+        raise PermissionDenied("patent.feedback")
+    if not 1 <= int(rating) <= 5:
+        raise ValidationError({"rating": _("Rate the prospect from 1 to 5.")})
+    feedback, _created = Feedback.objects.update_or_create(
+        match=match,
+        defaults={
+            "rating": int(rating),
+            "improvements": improvements.strip(),
+            "wants_cooperation": wants_cooperation,
+            "given_by": actor,
+        },
+    )
+    patent = Patent.objects.select_for_update().get(pk=match.patent_id)
+    all_feedback = Feedback.objects.filter(match__patent=patent)
+    ratings = list(all_feedback.values_list("rating", flat=True))
+    wants = all_feedback.filter(wants_cooperation=True).count()
+    tier = tier_from_feedback(ratings, wants)
+    before = patent.tier
+    if tier is not None and tier != patent.tier:
+        patent.tier = tier
+        patent.save(update_fields=["tier", "updated_at"])
+    audit_record(
+        actor=actor,
+        event="patent.feedback",
+        target=patent,
+        before={"tier": before},
+        after={"tier": patent.tier, "rating": int(rating), "wants": wants_cooperation},
+    )
+    notify(
+        event="patent.feedback",
+        recipients=User.objects.filter(
+            organisation_id=patent.owner_id, role="applicant", is_active=True
+        ),
+        title=_("Feedback on %(number)s: %(rating)d/5")
+        % {"number": patent.number, "rating": int(rating)},
+        body=improvements.strip(),
+        url=reverse("patents:pool") + f"?q={patent.number}",
+    )
+    return feedback

@@ -13,4 +13,5 @@ urlpatterns = [
     path("needs/", views.need_list, name="need_list"),
     path("needs/new/", views.need_new, name="need_new"),
     path("needs/<int:pk>/", views.need_detail, name="need_detail"),
+    path("suggestions/<int:pk>/feedback/", views.feedback, name="feedback"),
 ]

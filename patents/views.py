@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patents import exporters, selectors, services
-from patents.forms import ImportForm, NeedForm, PoolFilterForm, ScreenForm
-from patents.models import PatentImport
+from patents.forms import FeedbackForm, ImportForm, NeedForm, PoolFilterForm, ScreenForm
+from patents.models import Match, PatentImport
 from portal import permissions
 from portal.views import form_errors_from, paginate, permission_required
 
@@ -36,12 +36,19 @@ def pool(request: HttpRequest) -> HttpResponse:
         request,
         "patents/pool.html",
         {
-            "page": paginate(request, patents.order_by("owner__name", "-filed_on", "number")),
+            "page": paginate(
+                request,
+                patents.annotate(
+                    feedback_count=Count("matches__feedback"),
+                    feedback_mean=Avg("matches__feedback__rating"),
+                ).order_by("owner__name", "-filed_on", "number"),
+            ),
             "coverage": selectors.coverage_by_organisation(user=request.user),
             "regions": selectors.coverage_by_region(user=request.user),
             "today": timezone.localdate(),
             "can_manage": permissions.can(request.user, "patent.pool.manage"),
             "filters": form,
+            "feedback": selectors.feedback_received(user=request.user)[:20],
         },
     )
 
@@ -146,3 +153,23 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "patents/need_detail.html", {"need": need, "matches": selectors.need_matches(need)}
     )
+
+
+@require_POST
+@permission_required("patent.need.manage")
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    match = Match.objects.filter(pk=pk, need__in=selectors.need_list(user=request.user)).first()
+    if match is None:
+        raise Http404
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_give(actor=request.user, match=match, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Thank you: the university sees your feedback."))
+    else:
+        messages.error(request, _("Rate the prospect from 1 to 5."))
+    return redirect("patents:need_detail", pk=match.need_id)
