@@ -124,7 +124,8 @@ class Engine:
     ) -> tuple[Decimal | None, Decimal | None]:
         kind = indicator.source_kind
         if kind == Indicator.Source.PORTAL:
-            return self.portal(indicator.portal_source, region_id, quarter), None
+            value = self.portal(indicator.portal_source, region_id, quarter)
+            return (None if value is None else value * indicator.scale), None
         numerator, in_quarter = self.element(
             indicator.element.code, region_id, quarter, indicator.rollup
         )
@@ -141,18 +142,29 @@ class Engine:
             None if in_quarter is None else in_quarter * scale,
         )
 
-    def portal(self, source: str, region_id: int, quarter: Quarter) -> Decimal | None:
-        if source not in self._portal:
-            self._portal[source] = (
-                SOURCES[source].compute(self.quarters) if source in SOURCES else {}
-            )
+    def _portal_sum(self, key: str, compute, region_id: int, quarter: Quarter) -> Decimal | None:
+        if key not in self._portal:
+            self._portal[key] = compute(self.quarters)
         path = self.regions[region_id].path
         total = [
             value
-            for (where, period), value in self._portal[source].items()
+            for (where, period), value in self._portal[key].items()
             if period == str(quarter) and where.startswith(path)
         ]
         return sum(total) if total else None
+
+    def portal(self, source: str, region_id: int, quarter: Quarter) -> Decimal | None:
+        """A portal figure summed over the region's subtree; a ratio source divides the sums."""
+        found = SOURCES.get(source)
+        if found is None:
+            return None
+        value = self._portal_sum(source, found.compute, region_id, quarter)
+        if found.denominator is None:
+            return value
+        denominator = self._portal_sum(f"{source}/", found.denominator, region_id, quarter)
+        if not denominator:
+            return None
+        return (value or Decimal(0)) / denominator
 
     def fresh(self, indicator: Indicator, region_id: int, quarter: Quarter) -> bool:
         """Was the indicator's figure reported in this quarter by the region or a unit under it

@@ -222,6 +222,8 @@ INDICATORS = [
      "PRODUCT_OUTPUT", None, Decimal("0.0001"), "", 100),
     ("PROJECTS_ACCEPTED", "通过验收的专利转化专项项目", "个", "转化运用", "portal",
      None, None, Decimal(1), "projects.accepted", 110),
+    ("POOL_COVERAGE", "存量专利盘点覆盖率（专利库）", "%", "转化运用", "portal",
+     None, None, Decimal(100), "patents.inventory_coverage", 25),
 ]  # fmt: skip
 
 END_2025 = date(2025, 12, 31)

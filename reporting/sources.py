@@ -18,9 +18,13 @@ from reporting.periods import Quarter
 
 @dataclass(frozen=True)
 class PortalSource:
+    """`compute` gives the figure by (region path, quarter); a ratio source also gives its
+    `denominator`, and the engine divides the sums (never averages the ratios)."""
+
     label: str
     compute: Callable[[list[Quarter]], dict[tuple[str, str], Decimal]]
     events: tuple[str, ...]
+    denominator: Callable[[list[Quarter]], dict[tuple[str, str], Decimal]] | None = None
 
 
 def projects_accepted(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]:
@@ -43,7 +47,41 @@ def projects_accepted(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]
     return result
 
 
+def _pool_by_quarter(quarters: list[Quarter], *, screened: bool) -> dict[tuple[str, str], Decimal]:
+    from patents.models import Patent
+
+    pool = Patent.objects.filter(status=Patent.Status.VALID, converted=False).values_list(
+        "owner__region__path", "filed_on", "screened_at"
+    )
+    result: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for path, filed_on, screened_at in pool:
+        for quarter in quarters:
+            if filed_on > quarter.end:
+                continue
+            if screened and (screened_at is None or timezone.localdate(screened_at) > quarter.end):
+                continue
+            result[(path, str(quarter))] += 1
+    return dict(result)
+
+
+def pool_screened(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]:
+    """Unconverted valid patents of the pool screened by the end of each quarter (盘点)."""
+    return _pool_by_quarter(quarters, screened=True)
+
+
+def pool_unconverted_valid(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]:
+    """Unconverted valid patents of the pool filed by the end of each quarter. The pool holds
+    today's legal status, so earlier quarters are counted against today's pool."""
+    return _pool_by_quarter(quarters, screened=False)
+
+
 SOURCES: dict[str, PortalSource] = {
+    "patents.inventory_coverage": PortalSource(
+        label="存量专利盘点覆盖率（存量专利库：已盘点 / 未转化有效专利）",
+        compute=pool_screened,
+        denominator=pool_unconverted_valid,
+        events=("patent.screen", "patent.import.apply"),
+    ),
     "projects.accepted": PortalSource(
         label="通过验收的专利转化专项项目数（项目管理）",
         compute=projects_accepted,

@@ -278,3 +278,44 @@ def test_the_recompute_command(form):
     call_command("recompute_progress", "--region", "610900", "--since", "2025Q1", stdout=out)
     assert "progress snapshots written" in out.getvalue()
     assert value("VALID_INVENTION", "610900", "2025Q1") == 330
+
+
+def test_the_patent_pool_feeds_the_inventory_coverage(form, django_capture_on_commit_callbacks):
+    """Screened / unconverted valid patents of the pool, by region, as the quarter ends; a
+    screening recomputes it (the audited event reaches the reporting app after commit)."""
+    from django.utils import timezone
+
+    from patents import services as patent_services
+    from patents.models import Patent
+    from portal.models import Organisation
+    from portal.tests.factories import ApplicantFactory, OrganisationFactory
+
+    staff = ApplicantFactory(
+        organisation=OrganisationFactory(
+            kind=Organisation.Kind.UNIVERSITY, region=Region.objects.get(code="610100")
+        )
+    )
+    patents = [
+        Patent.objects.create(
+            number=f"20211{n:07d}.0",
+            title=f"专利{n}",
+            kind=Patent.Kind.INVENTION,
+            status=Patent.Status.VALID,
+            filed_on=date(2021, 1, 1),
+            owner=staff.organisation,
+        )
+        for n in range(4)
+    ]
+    approved(form, "610100", "2025Q1", VALID_INVENTION=1)  # gives the engine its quarters
+    with django_capture_on_commit_callbacks(execute=True):
+        patent_services.patent_screen(actor=staff, patent=patents[0], tier="A", industry="01")
+    # The screening's audited event recomputed the indicator after commit.
+    assert IndicatorValue.objects.filter(indicator__code="POOL_COVERAGE").exists()
+    # Screened in May 2025: counted from 2025Q2 on, not in 2025Q1.
+    Patent.objects.filter(pk=patents[0].pk).update(
+        screened_at=timezone.make_aware(timezone.datetime(2025, 5, 1))
+    )
+    compute.recompute(sources=["patents.inventory_coverage"])
+    assert value("POOL_COVERAGE", "610100", "2025Q1") == 0
+    assert value("POOL_COVERAGE", "610100", "2025Q2") == 25
+    assert value("POOL_COVERAGE", "610000", "2025Q2") == 25
