@@ -82,3 +82,16 @@ def _needs_visible(user: User, queryset: QuerySet) -> QuerySet:
     if _enterprise(user):
         return queryset.filter(organisation_id=user.organisation_id)
     return queryset.none()
+
+
+@rule("patent.feedback.give")
+def _give_feedback(user: User, match) -> bool:
+    """Only the enterprise the suggestion was made to rates it."""
+    return _enterprise(user) and match.need.organisation_id == user.organisation_id
+
+
+@scoper("patent.import.view")
+def _imports_visible(user: User, queryset: QuerySet) -> QuerySet:
+    if _pool_owner(user):
+        return queryset.filter(owner_id=user.organisation_id)
+    return queryset.none()

@@ -96,3 +96,31 @@ def feedback_received(*, user: User):
     return Feedback.objects.filter(match__patent__in=patents).select_related(
         "match__patent", "match__need__organisation"
     )
+
+
+def patent_import_get(*, user: User, pk: int):
+    """One of the user's organisation's uploaded lists, or 404."""
+    from django.http import Http404
+
+    from patents.models import PatentImport
+
+    found = (
+        permissions.scope(user, "patent.import.view", PatentImport.objects.all())
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def match_get(*, user: User, pk: int):
+    """A suggestion made for one of the needs the user may see, or 404."""
+    from django.http import Http404
+
+    from patents.models import Match
+
+    found = Match.objects.filter(pk=pk, need__in=need_list(user=user)).first()
+    if found is None:
+        raise Http404
+    return found

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from patents import importers, matching
 from patents.models import INTENSIVE_INDUSTRIES, Feedback, Match, Patent, PatentImport, TechNeed
 from portal import permissions
-from portal.models import Organisation, User
+from portal.models import Organisation, Role, User
 from portal.problems import Problem, blocking, problems_error
 from portal.services import audit_record, notify
 
@@ -342,7 +342,7 @@ def needs_match(*, need_ids: list[int] | None = None) -> int:
                 notify(
                     event="patent.match.new",
                     recipients=User.objects.filter(
-                        organisation_id=need.organisation_id, role="applicant", is_active=True
+                        organisation_id=need.organisation_id, role=Role.APPLICANT, is_active=True
                     ),
                     title=_("%(count)d new patents suggested for “%(need)s”")
                     % {"count": len(fresh), "need": need.title},
@@ -381,8 +381,7 @@ def feedback_give(
     """An enterprise rates a patent suggested for its need; the patent is re-tiered from all
     its feedback and its owner is told."""
     match = Match.objects.select_related("need", "patent__owner").get(pk=match.pk)
-    if not (actor.role == "applicant" and actor.organisation_id == match.need.organisation_id):
-        raise PermissionDenied("patent.feedback")
+    permissions.require(actor, "patent.feedback.give", match)
     if not 1 <= int(rating) <= 5:
         raise ValidationError({"rating": _("Rate the prospect from 1 to 5.")})
     feedback, _created = Feedback.objects.update_or_create(
@@ -413,7 +412,7 @@ def feedback_give(
     notify(
         event="patent.feedback",
         recipients=User.objects.filter(
-            organisation_id=patent.owner_id, role="applicant", is_active=True
+            organisation_id=patent.owner_id, role=Role.APPLICANT, is_active=True
         ),
         title=_("Feedback on %(number)s: %(rating)d/5")
         % {"number": patent.number, "rating": int(rating)},

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from patents import exporters, selectors, services
 from patents.forms import FeedbackForm, ImportForm, NeedForm, PoolFilterForm, ScreenForm
-from patents.models import Match, PatentImport
 from portal import permissions
 from portal.views import form_errors_from, paginate, permission_required
 
@@ -82,11 +81,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required("patent.pool.manage")
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    patent_import = PatentImport.objects.filter(
-        pk=pk, owner_id=request.user.organisation_id
-    ).first()
-    if patent_import is None:
-        raise Http404
+    patent_import = selectors.patent_import_get(user=request.user, pk=pk)
     try:
         result = services.patent_import_apply(actor=request.user, patent_import=patent_import)
     except ValidationError as error:
@@ -158,9 +153,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("patent.need.manage")
 def feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    match = Match.objects.filter(pk=pk, need__in=selectors.need_list(user=request.user)).first()
-    if match is None:
-        raise Http404
+    match = selectors.match_get(user=request.user, pk=pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         try:

@@ -101,3 +101,9 @@ def _manage_targets(user: User, obj: None) -> bool:
 @rule("reporting.export")
 def _export(user: User, obj: None) -> bool:
     return _view_dashboards(user, None)
+
+
+@scoper("reporting.export.view")
+def _exports_visible(user: User, queryset: QuerySet) -> QuerySet:
+    """An export is its requester's alone."""
+    return queryset.filter(requested_by=user)

@@ -311,3 +311,16 @@ def progress_list(
     if period:
         snapshots = snapshots.filter(period=period)
     return snapshots.order_by("target__region__path", "target__indicator__sort", "period")
+
+
+def export_job_get(*, user: User, pk: int):
+    from reporting.models import ExportJob
+
+    job = (
+        permissions.scope(user, "reporting.export.view", ExportJob.objects.all())
+        .filter(pk=pk)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job

@@ -449,10 +449,7 @@ def dashboard_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _job(request: HttpRequest, pk: int) -> ExportJob:
-    job = ExportJob.objects.filter(pk=pk, requested_by=request.user).first()
-    if job is None:
-        raise Http404
-    return job
+    return selectors.export_job_get(user=request.user, pk=pk)
 
 
 @permission_required("reporting.export")

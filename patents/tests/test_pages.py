@@ -130,3 +130,40 @@ def test_an_enterprise_posts_a_need_and_reads_explained_suggestions(
     assert client.get(reverse("patents:need_detail", args=[need.pk])).status_code == 404
     client.force_login(staff)
     assert client.get(reverse("patents:need_new")).status_code == 403
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_pool_page_makes_the_same_few_queries_however_many_patents(
+    client, staff, count, django_assert_max_num_queries
+):
+    for serial in range(1, count + 1):
+        make(staff.organisation, serial, state_funded=True, granted_on=None)
+    client.force_login(staff)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("patents:pool"))
+    assert len(response.context["page"]) == count
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_a_need_page_makes_the_same_few_queries_however_many_suggestions(
+    client, count, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from patents.models import Match, TechNeed
+
+    owner = OrganisationFactory(kind=Organisation.Kind.UNIVERSITY)
+    enterprise = ApplicantFactory()
+    need = TechNeed.objects.create(
+        organisation=enterprise.organisation, title="需求", description="描述",
+        cooperation=TechNeed.Cooperation.LICENCE, created_by=enterprise,
+    )  # fmt: skip
+    for serial in range(1, count + 1):
+        Match.objects.create(
+            need=need, patent=make(owner, serial), rank=serial, score=0.5,
+            computed_at=timezone.now(),
+        )  # fmt: skip
+    client.force_login(enterprise)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("patents:need_detail", args=[need.pk]))
+    assert response.content.decode().count('data-testid="feedback-form"') == count
