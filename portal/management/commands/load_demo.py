@@ -2,7 +2,9 @@
 
 Besides one account per role (`USERS`), the applicants and the expert panel of the demo projects
 (`MORE_USERS`) get accounts; the projects themselves (an open call with applications in every
-state, and last year's call with its projects) are built by projects/demo.py.
+state, and last year's call with its projects) are built by projects/demo.py, the patent pool
+(about 3,000 patents, the demo enterprise's needs and suggestions, conversion events) by
+patents/demo.py, and the statistics by reporting/demo.py.
 
 Idempotent: existing rows (matched by credit code and user name; projects as projects/demo.py
 says) are left as they are, so a second run adds nothing twice. Refuses to run with DEBUG off
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from patents import demo as patents_demo
 from portal import services
 from portal.identifiers import credit_code_check_character
 from portal.models import Organisation, Qualification, Region, RegionCodeAlias, Role, User
@@ -219,5 +222,7 @@ class Command(BaseCommand):
             )
             created += 1
         created += projects_demo.load(organisations=organisations)
+        # Before the statistics: their first progress computation counts the pool.
+        created += patents_demo.load(organisations=organisations)
         created += reporting_demo.load()
         return organisations, regions, created
