@@ -75,6 +75,7 @@ messages: $(STAMP_PY)
 bench: install
 	mkdir -p var
 	$(PY) bench/patent_import.py
+	$(PY) bench/patent_export.py
 	$(PY) bench/match_quality.py
 
 clean:

@@ -1,16 +1,28 @@
 """REST API v1 of the patent pool. Thin: selectors read, services write and decide."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from patents import selectors, services
-from patents.models import Patent
-from patents.serializers import ImportSerializer, PatentSerializer, ScreenSerializer
+from patents.models import Conversion, Match, Patent
+from patents.serializers import (
+    ConversionEndSerializer,
+    ConversionSerializer,
+    FeedbackSerializer,
+    ImportSerializer,
+    MatchSerializer,
+    NeedSerializer,
+    OpenLicenceSerializer,
+    PatentSerializer,
+    PushSerializer,
+    ScreenSerializer,
+)
 from portal.api import Can
 
 
@@ -47,6 +59,17 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(PatentSerializer(patent).data)
 
+    @extend_schema(request=PushSerializer)
+    @action(detail=True, methods=["post"])
+    def push(self, request: Request, pk=None) -> Response:
+        """A reviewer pushes the patent to chosen enterprises (each is told once)."""
+        serializer = PushSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        count = services.patent_push(
+            actor=request.user, patent=self.get_object(), **serializer.validated_data
+        )
+        return Response({"pushed": count})
+
 
 class PatentImportViewSet(viewsets.ViewSet):
     """Import a patent list: dry_run (default) lists every bad row; dry_run=false imports the
@@ -56,7 +79,7 @@ class PatentImportViewSet(viewsets.ViewSet):
     permission_code = "patent.pool.manage"
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImportSerializer)
+    @extend_schema(request=ImportSerializer, responses={200: OpenApiTypes.OBJECT})
     def create(self, request: Request) -> Response:
         serializer = ImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -73,3 +96,120 @@ class PatentImportViewSet(viewsets.ViewSet):
                 actor=request.user, patent_import=result.patent_import
             )
         return Response(result.as_dict(), status=status.HTTP_200_OK)
+
+
+class ConversionFilter(django_filters.FilterSet):
+    organisation = django_filters.NumberFilter(field_name="patent__owner_id")
+    since = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
+    until = django_filters.DateFilter(field_name="starts_on", lookup_expr="lte")
+
+    class Meta:
+        model = Conversion
+        fields = ["kind", "patent", "counterparty", "project", "organisation", "since", "until"]
+
+
+class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Conversion events: universities record them on their own patents; the enterprise party
+    and reviewers and leaders read them. POST runs the same checks as the page."""
+
+    serializer_class = ConversionSerializer
+    permission_classes = [Can]
+    permission_code = "patent.conversion.list"
+    filterset_class = ConversionFilter
+
+    def get_queryset(self):
+        return selectors.conversion_list(user=self.request.user).order_by("-starts_on", "-id")
+
+    def create(self, request: Request) -> Response:
+        serializer = ConversionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        patent = selectors.patent_get(user=request.user, pk=data.pop("patent").pk)
+        event = services.conversion_record(
+            actor=request.user, patent=patent, kind=data.pop("kind"), data=data
+        )
+        return Response(ConversionSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConversionEndSerializer, responses=ConversionSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk=None) -> Response:
+        serializer = ConversionEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.conversion_end(
+            actor=request.user, conversion=self.get_object(), **serializer.validated_data
+        )
+        return Response(ConversionSerializer(event).data)
+
+
+class OpenLicenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Open licence declarations in force: ?q= keyword, ?industry= sub-field code, ?ipc= class."""
+
+    serializer_class = OpenLicenceSerializer
+    permission_classes = [Can]
+    permission_code = "patent.open_licence.list"
+    filter_backends = []
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.open_licences(
+            user=self.request.user,
+            q=params.get("q", "")[:100],
+            industry=params.get("industry", "")[:2],
+            ipc=params.get("ipc", "")[:20],
+        )
+
+
+class NeedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Technology needs: an enterprise posts and reads its own; reviewers and leaders read all.
+    A new need is matched against the pool by a worker."""
+
+    serializer_class = NeedSerializer
+    permission_classes = [Can]
+    permission_code = "patent.need.list"
+    filterset_fields = ["industry", "cooperation", "is_open"]
+
+    def get_queryset(self):
+        return selectors.need_list(user=self.request.user).order_by("-created_at", "-id")
+
+    def create(self, request: Request) -> Response:
+        serializer = NeedSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        need = services.need_create(actor=request.user, data=dict(serializer.validated_data))
+        return Response(NeedSerializer(need).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=MatchSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def matches(self, request: Request, pk=None) -> Response:
+        need = self.get_object()
+        return Response(MatchSerializer(selectors.need_matches(need), many=True).data)
+
+
+class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Suggestions made for the needs the caller may see, with why they matched; the enterprise
+    the suggestion was made to gives feedback."""
+
+    serializer_class = MatchSerializer
+    permission_classes = [Can]
+    permission_code = "patent.need.list"
+    filterset_fields = ["need", "patent"]
+
+    def get_queryset(self):
+        return (
+            Match.objects.filter(need__in=selectors.need_list(user=self.request.user))
+            .select_related("patent__owner", "feedback")
+            .order_by("need_id", "rank")
+        )
+
+    @extend_schema(request=FeedbackSerializer, responses=MatchSerializer)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request: Request, pk=None) -> Response:
+        serializer = FeedbackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        match = self.get_object()
+        services.feedback_give(actor=request.user, match=match, **serializer.validated_data)
+        return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data)

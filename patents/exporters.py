@@ -1,13 +1,21 @@
-"""Excel out of the patent pool: the import template (openpyxl)."""
+"""Excel out of the patent pool (openpyxl): the import template, and the pool itself."""
 
 import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import IO
 
+from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from patents import importers
+from patents.models import INTENSIVE_INDUSTRIES, Patent
+from portal.spreadsheets import safe
 
 WIDTHS = [18, 36, 12, 10, 12, 12, 20, 20, 40, 12, 24, 12, 14, 20]
 EXAMPLE = [
@@ -55,3 +63,92 @@ def patent_template() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# The pool ------------------------------------------------------------------------------------
+
+POOL_SHEET = "专利池"
+# (header, width); the rows come in this order from patents.selectors.EXPORT_FIELDS.
+POOL_COLUMNS = [
+    ("申请号", 18), ("名称", 40), ("类型", 10), ("法律状态", 10), ("专利权人", 30), ("IPC", 22),
+    ("申请日", 12), ("授权日", 12), ("是否财政资助", 12), ("是否已转化", 12), ("盘点时间", 18),
+    ("分级", 16), ("产业领域", 24), ("备注", 40),
+]  # fmt: skip
+# Chinese labels whatever the language of the request: the workbook is exchanged as it is.
+KIND_NAMES = {
+    Patent.Kind.INVENTION: "发明",
+    Patent.Kind.UTILITY_MODEL: "实用新型",
+    Patent.Kind.DESIGN: "外观设计",
+}
+STATUS_NAMES = {
+    Patent.Status.PENDING: "审中",
+    Patent.Status.VALID: "有效",
+    Patent.Status.LAPSED: "失效",
+    Patent.Status.EXPIRED: "届满",
+    Patent.Status.INVALIDATED: "无效",
+}
+TIER_NAMES = {
+    Patent.Tier.A: "A · 市场潜力高",
+    Patent.Tier.B: "B · 市场潜力中",
+    Patent.Tier.C: "C · 市场潜力低",
+}
+INDUSTRY_NAMES = dict(INTENSIVE_INDUSTRIES)
+
+
+def _text(value: str) -> str | None:
+    """Free text as a cell: no control character openpyxl would refuse, never a formula."""
+    if not value:
+        return None
+    return safe(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """Excel has no time zones: the local wall-clock time."""
+    return None if value is None else timezone.localtime(value).replace(tzinfo=None)
+
+
+def pool_workbook(rows: Iterable[tuple], handle: IO[bytes]) -> int:
+    """Write the pool (rows of patents.selectors.EXPORT_FIELDS) to `handle` as .xlsx, in
+    openpyxl's write-only mode so 100,000 rows stream through a bounded amount of memory.
+    Coded values become their Chinese labels, dates stay dates. Returns the number of rows."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(POOL_SHEET)
+    for index, (_header, width) in enumerate(POOL_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for title, _width in POOL_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F1")
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append(pool_cells(row))
+        count += 1
+    workbook.save(handle)
+    return count
+
+
+def pool_cells(row: tuple) -> list:
+    """One patent's cells, from a row of patents.selectors.EXPORT_FIELDS."""
+    (
+        number, title, kind, status, owner, ipc, filed_on, granted_on, state_funded, converted,
+        screened_at, tier, industry, note,
+    ) = row  # fmt: skip
+    return [
+        _text(number),
+        _text(title),
+        KIND_NAMES.get(kind, kind),
+        STATUS_NAMES.get(status, status),
+        _text(owner),
+        _text(ipc),
+        filed_on,
+        granted_on,
+        "是" if state_funded else "否",
+        "是" if converted else "否",
+        _local(screened_at),
+        TIER_NAMES.get(tier, tier) or None,
+        INDUSTRY_NAMES.get(industry, industry) or None,
+        _text(note),
+    ]

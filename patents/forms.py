@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patents.models import INTENSIVE_INDUSTRIES, Patent
 from portal.forms import BootstrapMixin
+from portal.models import Organisation
 
 
 class ImportForm(forms.Form):
@@ -50,3 +51,92 @@ class FeedbackForm(forms.Form):
     )
     improvements = forms.CharField(label=_("what would have to improve"), required=False)
     wants_cooperation = forms.BooleanField(label=_("wants to cooperate"), required=False)
+
+
+# The fields each kind of conversion event asks for, in order.
+CONVERSION_FORM_FIELDS = {
+    "transfer": ["counterparty", "counterparty_name", "amount", "starts_on", "project", "note"],
+    "licence": [
+        "counterparty", "counterparty_name", "licence_kind", "via_open_licence", "amount",
+        "starts_on", "ends_on", "project", "note",
+    ],
+    "open_licence": ["fee_standard", "payment_method", "starts_on", "ends_on", "note"],
+    "pledge": ["counterparty_name", "amount", "starts_on", "ends_on", "note"],
+    "product_filing": ["counterparty", "product", "sales", "starts_on", "project", "note"],
+    "contract": [
+        "counterparty", "counterparty_name", "contract_kind", "registration_number", "amount",
+        "starts_on", "project", "note",
+    ],
+    "use_first": [
+        "counterparty", "counterparty_name", "amount", "starts_on", "ends_on", "fee_standard",
+        "project", "note",
+    ],
+}  # fmt: skip
+
+
+class ConversionForm(BootstrapMixin, forms.ModelForm):
+    """One kind of conversion event: only that kind's fields are shown and read."""
+
+    class Meta:
+        from patents.models import Conversion
+
+        model = Conversion
+        fields = sorted({name for names in CONVERSION_FORM_FIELDS.values() for name in names})
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        from projects.models import Application
+
+        wanted = CONVERSION_FORM_FIELDS[kind]
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        self.order_fields(wanted)
+        if "counterparty" in self.fields:
+            self.fields["counterparty"].queryset = Organisation.objects.filter(
+                kind=Organisation.Kind.ENTERPRISE, status=Organisation.Status.VERIFIED
+            ).order_by("name")
+        if "project" in self.fields:
+            self.fields["project"].queryset = Application.objects.filter(
+                status__in=Application.PROJECT_STATES
+            ).order_by("-number")
+        if kind == "pledge":
+            self.fields["counterparty_name"].label = _("pledgee bank")
+        if kind in {"open_licence", "use_first"} and "fee_standard" in self.fields:
+            self.fields["fee_standard"].help_text = _(
+                "e.g. 3 per cent of sales a year, or 50,000 yuan"
+            )
+
+    def _post_clean(self):
+        """The service validates the whole event (with the patent's other events)."""
+
+
+class ConversionEndForm(BootstrapMixin, forms.Form):
+    ended_on = forms.DateField(label=_("ended on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class OpenLicenceSearchForm(forms.Form):
+    q = forms.CharField(label=_("keyword"), required=False, max_length=100)
+    industry = forms.ChoiceField(
+        label=_("industry sub-field"), required=False, choices=[("", "—"), *INTENSIVE_INDUSTRIES]
+    )
+    ipc = forms.CharField(label=_("IPC"), required=False, max_length=20)
+
+
+class PushForm(BootstrapMixin, forms.Form):
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("enterprises"),
+        queryset=Organisation.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    note = forms.CharField(label=_("note"), required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisations"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.ENTERPRISE, status=Organisation.Status.VERIFIED
+        ).order_by("name")

@@ -34,7 +34,7 @@ STOPWORDS = frozenset(
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9\-]*$")
-IPC_GROUP = re.compile(r"^([A-H]\d{2}[A-Z])(\d{1,4})/")
+IPC_GROUP = re.compile(r"^([A-H]\d{2}[A-Z])(\d{1,4})(?:/|$)")
 
 
 def terms(text: str) -> list[str]:
@@ -51,9 +51,11 @@ def terms(text: str) -> list[str]:
 
 
 def ipc_keys(ipc: str) -> tuple[set[str], set[str]]:
-    """(main groups "G06F16", subclasses "G06F") of an IPC list "G06F16/35;H04L9/32"."""
+    """(main groups "G06F16", subclasses "G06F") of an IPC list "G06F16/35;H04L9/32". A main
+    group may be given alone ("H01M4") or with a space ("H01M 4/525")."""
     groups, subclasses = set(), set()
-    for code in re.split(r"[;；,，\s]+", (ipc or "").upper()):
+    text = re.sub(r"([A-H]\d{2}[A-Z])\s+(\d)", r"\1\2", (ipc or "").upper())
+    for code in re.split(r"[;；,，\s]+", text):
         found = IPC_GROUP.match(code)
         if found:
             subclasses.add(found.group(1))

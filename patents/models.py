@@ -288,3 +288,160 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.match_id}: {self.rating}"
+
+
+class Conversion(models.Model):
+    """An event in a patent's conversion (DOMAIN.md §7): a transfer, a licence, an open licence
+    declaration, a pledge, a patent-product filing, a technology contract registration, or a
+    "use first, pay later" agreement. Amounts are in yuan. An event with a term is in force from
+    `starts_on` to `ends_on` unless ended earlier (`ended_on`: pledge released, declaration
+    withdrawn, licence terminated)."""
+
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", _("Transfer")
+        LICENCE = "licence", _("Licence")
+        OPEN_LICENCE = "open_licence", _("Open licence declaration")
+        PLEDGE = "pledge", _("Pledge")
+        PRODUCT_FILING = "product_filing", _("Patent-product filing")
+        CONTRACT = "contract", _("Technology contract registration")
+        USE_FIRST = "use_first", _("Use first, pay later")
+
+    class LicenceKind(models.TextChoices):
+        EXCLUSIVE = "exclusive", _("Exclusive")
+        SOLE = "sole", _("Sole")
+        ORDINARY = "ordinary", _("Ordinary")
+
+    class ContractKind(models.TextChoices):
+        DEVELOPMENT = "development", "技术开发"
+        TRANSFER = "transfer", "技术转让"
+        LICENCE = "licence", "技术许可"
+        CONSULTING = "consulting", "技术咨询"
+        SERVICE = "service", "技术服务"
+
+    # Kinds that make a patent "converted" (it leaves the unconverted pool and its coverage).
+    CONVERTING = frozenset({Kind.TRANSFER, Kind.LICENCE, Kind.CONTRACT, Kind.USE_FIRST})
+    # Kinds with a term that can end early (pledge released, declaration withdrawn, …).
+    WITH_TERM = frozenset({Kind.LICENCE, Kind.OPEN_LICENCE, Kind.PLEDGE, Kind.USE_FIRST})
+
+    patent = models.ForeignKey(
+        Patent, verbose_name=_("patent"), on_delete=models.PROTECT, related_name="conversions"
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    counterparty = models.ForeignKey(
+        Organisation,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patent_conversions",
+        help_text=_("The assignee, licensee or user, when it is registered in the portal."),
+    )
+    counterparty_name = models.CharField(
+        _("counterparty"),
+        max_length=200,
+        blank=True,
+        help_text=_("Assignee, licensee, pledgee bank or user as written in the contract."),
+    )
+    project = models.ForeignKey(
+        "projects.Application",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patent_conversions",
+    )
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    starts_on = models.DateField(_("date"))
+    ends_on = models.DateField(_("term ends"), null=True, blank=True)
+    ended_on = models.DateField(_("ended early on"), null=True, blank=True)
+    licence_kind = models.CharField(
+        _("licence kind"), max_length=12, choices=LicenceKind.choices, blank=True
+    )
+    via_open_licence = models.BooleanField(_("under an open licence declaration"), default=False)
+    fee_standard = models.CharField(_("fee standard"), max_length=200, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=200, blank=True)
+    product = models.CharField(_("product"), max_length=200, blank=True)
+    sales = models.DecimalField(
+        _("sales (yuan)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    contract_kind = models.CharField(
+        _("contract kind"), max_length=12, choices=ContractKind.choices, blank=True
+    )
+    registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("conversion event")
+        verbose_name_plural = _("conversion events")
+        indexes = [models.Index(fields=["kind", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="conversion_term_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.patent_id} {self.starts_on}"
+
+    @property
+    def party(self) -> str:
+        return self.counterparty.name if self.counterparty_id else self.counterparty_name
+
+    @property
+    def can_end(self) -> bool:
+        return self.kind in self.WITH_TERM and self.ended_on is None
+
+    def in_force(self, day: date) -> bool:
+        """Does the event's term cover this day?"""
+        if self.starts_on > day:
+            return False
+        if self.ended_on is not None and self.ended_on <= day:
+            return False
+        return self.ends_on is None or self.ends_on >= day
+
+
+class Push(models.Model):
+    """A reviewer's push of a patent to an enterprise chosen by hand (the enterprise finds it in
+    its suggestions and its inbox)."""
+
+    patent = models.ForeignKey(
+        Patent, verbose_name=_("patent"), on_delete=models.CASCADE, related_name="pushes"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    pushed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    pushed_at = models.DateTimeField(_("pushed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pushed_at", "-id"]
+        verbose_name = _("push")
+        verbose_name_plural = _("pushes")
+        constraints = [
+            models.UniqueConstraint(fields=["patent", "organisation"], name="push_once_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patent_id} → {self.organisation_id}"

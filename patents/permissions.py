@@ -95,3 +95,51 @@ def _imports_visible(user: User, queryset: QuerySet) -> QuerySet:
     if _pool_owner(user):
         return queryset.filter(owner_id=user.organisation_id)
     return queryset.none()
+
+
+@rule("patent.conversion.record")
+def _record_conversion(user: User, patent: Patent) -> bool:
+    """A university or institute records the conversions of its own patents."""
+    return _manage_pool(user, patent.owner)
+
+
+@rule("patent.conversion.list")
+def _list_conversions(user: User, obj: None) -> bool:
+    return user.role in SEE_ALL or _pool_owner(user) or _enterprise(user)
+
+
+@scoper("patent.conversion.view")
+def _conversions_visible(user: User, queryset: QuerySet) -> QuerySet:
+    """Reviewers and leaders see every event; a university those of its patents; an enterprise
+    those it is party to."""
+    if user.role in SEE_ALL:
+        return queryset
+    if _pool_owner(user):
+        return queryset.filter(patent__owner_id=user.organisation_id)
+    if _enterprise(user):
+        return queryset.filter(counterparty_id=user.organisation_id)
+    return queryset.none()
+
+
+@rule("patent.open_licence.list")
+def _list_open_licences(user: User, obj: None) -> bool:
+    """Open-licence patents are offered to every logged-in enterprise (and read by staff)."""
+    return _enterprise(user) or user.role in SEE_ALL or _pool_owner(user)
+
+
+@rule("patent.push")
+def _push(user: User, patent: Patent) -> bool:
+    """A reviewer pushes a valid, unconverted patent to enterprises chosen by hand."""
+    return user.role == Role.REVIEWER and patent.is_unconverted_valid
+
+
+@rule("patent.suggestions.view")
+def _view_suggestions(user: User, obj: None) -> bool:
+    return _enterprise(user)
+
+
+@rule("patent.statistics.view")
+def _view_statistics(user: User, obj: None) -> bool:
+    """Statistics across every pool (by organisation, city, tier, industry): reviewers and
+    leaders."""
+    return user.role in SEE_ALL

@@ -6,6 +6,7 @@ already in the pool is updated, never duplicated, and its screening is kept.
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
@@ -17,7 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patents import importers, matching
-from patents.models import INTENSIVE_INDUSTRIES, Feedback, Match, Patent, PatentImport, TechNeed
+from patents.models import (
+    INTENSIVE_INDUSTRIES,
+    Conversion,
+    Feedback,
+    Match,
+    Patent,
+    PatentImport,
+    Push,
+    TechNeed,
+)
 from portal import permissions
 from portal.models import Organisation, Role, User
 from portal.problems import Problem, blocking, problems_error
@@ -420,3 +430,276 @@ def feedback_give(
         url=reverse("patents:pool") + f"?q={patent.number}",
     )
     return feedback
+
+
+# Conversions ---------------------------------------------------------------------------------
+
+CONVERSION_FIELDS = (
+    "counterparty", "counterparty_name", "project", "amount", "starts_on", "ends_on",
+    "licence_kind", "via_open_licence", "fee_standard", "payment_method", "product", "sales",
+    "contract_kind", "registration_number", "note",
+)  # fmt: skip
+# What each kind of event must state, besides its date.
+CONVERSION_REQUIRED = {
+    Conversion.Kind.TRANSFER: ("party",),
+    Conversion.Kind.LICENCE: ("party", "licence_kind"),
+    Conversion.Kind.OPEN_LICENCE: ("fee_standard", "payment_method", "ends_on"),
+    Conversion.Kind.PLEDGE: ("party", "amount", "ends_on"),
+    Conversion.Kind.PRODUCT_FILING: ("product",),
+    Conversion.Kind.CONTRACT: ("contract_kind", "registration_number", "amount"),
+    Conversion.Kind.USE_FIRST: ("party",),
+}
+EXCLUSIVE_KINDS = {Conversion.LicenceKind.EXCLUSIVE, Conversion.LicenceKind.SOLE}
+
+
+def _overlaps(event: Conversion, starts_on, ends_on) -> bool:
+    """Does the event's term (as it stands) meet [starts_on, ends_on] (ends_on None: open)?
+    An event ended early is no longer in force from its `ended_on`."""
+    last = event.ends_on
+    if event.ended_on is not None:
+        early = event.ended_on - timedelta(days=1)
+        last = early if last is None else min(last, early)
+    if last is not None and last < event.starts_on:
+        return False
+    return (ends_on is None or event.starts_on <= ends_on) and (last is None or last >= starts_on)
+
+
+def _in_force(patent: Patent, kind: str, starts_on, ends_on, **filters) -> Conversion | None:
+    """The first event of this kind on the patent whose term meets the given one."""
+    for event in patent.conversions.filter(kind=kind, **filters).order_by("starts_on"):
+        if _overlaps(event, starts_on, ends_on):
+            return event
+    return None
+
+
+def _conversion_refusals(patent: Patent, kind: str, values: dict) -> dict[str, str]:
+    """The legal checks of an event against the patent's other events (Patent Law 2020
+    Art. 50–52; Implementing Rules 2023 Art. 85–88), field → message."""
+    starts_on, ends_on = values["starts_on"], values.get("ends_on")
+    errors: dict[str, str] = {}
+    date_format = "%Y-%m-%d"
+    if kind == Conversion.Kind.OPEN_LICENCE:
+        if patent.granted_on is None or patent.status != Patent.Status.VALID:
+            errors["kind"] = _(
+                "Only a granted, valid patent can be offered under an open licence; "
+                "%(number)s is %(status)s."
+            ) % {
+                "number": patent.number,
+                "status": patent.get_status_display()
+                if patent.status != Patent.Status.VALID
+                else _("not granted"),
+            }
+            return errors
+        exclusive = _in_force(
+            patent, Conversion.Kind.LICENCE, starts_on, ends_on, licence_kind__in=EXCLUSIVE_KINDS
+        )
+        if exclusive is not None:
+            errors["kind"] = _(
+                "An open licence cannot be declared while the %(kind)s licence to %(party)s "
+                "(from %(start)s) is in force."
+            ) % {
+                "kind": exclusive.get_licence_kind_display().lower(),
+                "party": exclusive.party,
+                "start": exclusive.starts_on.strftime(date_format),
+            }
+        pledge = _in_force(patent, Conversion.Kind.PLEDGE, starts_on, ends_on)
+        if pledge is not None:
+            errors["kind"] = _(
+                "An open licence cannot be declared while the patent is pledged to %(party)s "
+                "(from %(start)s); record the pledge's release first."
+            ) % {"party": pledge.party, "start": pledge.starts_on.strftime(date_format)}
+        declared = _in_force(patent, Conversion.Kind.OPEN_LICENCE, starts_on, ends_on)
+        if declared is not None:
+            errors["kind"] = _(
+                "An open licence declaration (from %(start)s) is already in force."
+            ) % {"start": declared.starts_on.strftime(date_format)}
+    elif kind == Conversion.Kind.LICENCE:
+        exclusive = _in_force(
+            patent, Conversion.Kind.LICENCE, starts_on, ends_on, licence_kind__in=EXCLUSIVE_KINDS
+        )
+        if exclusive is not None:
+            errors["licence_kind"] = _(
+                "The %(kind)s licence to %(party)s (from %(start)s) is in force over this term; "
+                "no other licence can be granted."
+            ) % {
+                "kind": exclusive.get_licence_kind_display().lower(),
+                "party": exclusive.party,
+                "start": exclusive.starts_on.strftime(date_format),
+            }
+        if values.get("licence_kind") in EXCLUSIVE_KINDS:
+            declared = _in_force(patent, Conversion.Kind.OPEN_LICENCE, starts_on, ends_on)
+            if declared is not None:
+                errors["licence_kind"] = _(
+                    "The patent is under an open licence declaration (from %(start)s); only "
+                    "ordinary licences can be granted during it."
+                ) % {"start": declared.starts_on.strftime(date_format)}
+        if values.get("via_open_licence"):
+            if values.get("licence_kind") != Conversion.LicenceKind.ORDINARY:
+                errors["licence_kind"] = _("A licence under an open licence is ordinary.")
+            elif _in_force(patent, Conversion.Kind.OPEN_LICENCE, starts_on, starts_on) is None:
+                errors["via_open_licence"] = _(
+                    "No open licence declaration is in force on %(date)s."
+                ) % {"date": starts_on.strftime(date_format)}
+    if kind == Conversion.Kind.TRANSFER and patent.status not in {
+        Patent.Status.VALID,
+        Patent.Status.PENDING,  # the right of a pending application can be transferred
+    }:
+        errors["kind"] = _("%(number)s is %(status)s and cannot be transferred.") % {
+            "number": patent.number,
+            "status": patent.get_status_display(),
+        }
+    return errors
+
+
+@transaction.atomic
+def conversion_record(*, actor: User, patent: Patent, kind: str, data: dict) -> Conversion:
+    """Record a conversion event on one of the actor's organisation's patents. A transfer,
+    licence, contract or use-first agreement marks the patent converted; the amounts feed the
+    reporting indicators (after commit, through the audited event)."""
+    patent = Patent.objects.select_for_update().select_related("owner").get(pk=patent.pk)
+    permissions.require(actor, "patent.conversion.record", patent)
+    if kind not in Conversion.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of event.")})
+    values = {name: data.get(name) for name in CONVERSION_FIELDS}
+    for name in ("counterparty_name", "licence_kind", "fee_standard", "payment_method",
+                 "product", "contract_kind", "registration_number", "note"):  # fmt: skip
+        values[name] = (values[name] or "").strip()
+    values["via_open_licence"] = bool(values["via_open_licence"])
+    errors: dict[str, str] = {}
+    if not values["starts_on"]:
+        errors["starts_on"] = _("Give the date.")
+    for name in CONVERSION_REQUIRED[kind]:
+        if name == "party":
+            if not values["counterparty"] and not values["counterparty_name"]:
+                errors["counterparty_name"] = _(
+                    "Name the counterparty (choose a registered enterprise or type the name)."
+                )
+        elif values[name] in (None, ""):
+            errors[name] = _("This event needs “%(field)s”.") % {
+                "field": Conversion._meta.get_field(name).verbose_name
+            }
+    if values["ends_on"] and values["starts_on"] and values["ends_on"] < values["starts_on"]:
+        errors["ends_on"] = _("The term ends before it starts.")
+    if kind == Conversion.Kind.PLEDGE and values["amount"] is not None and values["amount"] <= 0:
+        errors["amount"] = _("A pledge finances a positive amount.")
+    counterparty = values["counterparty"]
+    if counterparty is not None and counterparty.kind != Organisation.Kind.ENTERPRISE:
+        errors["counterparty"] = _("Choose an enterprise.")
+    project = values["project"]
+    if project is not None and project.lead_organisation_id not in {
+        patent.owner_id,
+        getattr(counterparty, "pk", None),
+    }:
+        errors["project"] = _(
+            "The project must be led by the patent's owner or by the enterprise of this event."
+        )
+    if not errors:
+        errors = _conversion_refusals(patent, kind, values)
+    if errors:
+        raise ValidationError(errors)
+    if counterparty is not None and not values["counterparty_name"]:
+        values["counterparty_name"] = counterparty.name
+    event = Conversion(patent=patent, kind=kind, recorded_by=actor, **values)
+    event.full_clean()
+    event.save()
+    if kind in Conversion.CONVERTING and not patent.converted:
+        patent.converted = True
+        patent.save(update_fields=["converted", "updated_at"])
+    audit_record(
+        actor=actor,
+        event=f"patent.conversion.{kind}",
+        target=patent,
+        after={
+            "event": event.pk,
+            "kind": kind,
+            "party": event.party,
+            "amount": str(event.amount) if event.amount is not None else None,
+            "starts_on": str(event.starts_on),
+        },
+    )
+    if counterparty is not None:
+        notify(
+            event="patent.conversion",
+            recipients=User.objects.filter(
+                organisation_id=counterparty.pk, role=Role.APPLICANT, is_active=True
+            ),
+            title=_("%(owner)s recorded a %(kind)s of %(number)s with you")
+            % {
+                "owner": patent.owner.name,
+                "kind": event.get_kind_display().lower(),
+                "number": patent.number,
+            },
+            url=reverse("patents:conversions"),
+        )
+    return event
+
+
+@transaction.atomic
+def conversion_end(*, actor: User, conversion: Conversion, ended_on) -> Conversion:
+    """End an event's term early: a pledge released, an open licence withdrawn, a licence
+    terminated."""
+    event = (
+        Conversion.objects.select_for_update().select_related("patent__owner").get(pk=conversion.pk)
+    )
+    permissions.require(actor, "patent.conversion.record", event.patent)
+    if event.kind not in Conversion.WITH_TERM:
+        raise ValidationError({"ended_on": _("This event has no term to end.")})
+    if event.ended_on is not None:
+        raise ValidationError({"ended_on": _("This event already ended.")})
+    if ended_on < event.starts_on:
+        raise ValidationError({"ended_on": _("The end is before the start.")})
+    event.ended_on = ended_on
+    event.save(update_fields=["ended_on"])
+    audit_record(
+        actor=actor,
+        event=f"patent.conversion.end.{event.kind}",
+        target=event.patent,
+        after={"event": event.pk, "ended_on": str(ended_on)},
+    )
+    return event
+
+
+# Pushes by reviewers -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def patent_push(*, actor: User, patent: Patent, organisations, note: str = "") -> int:
+    """A reviewer pushes a patent to enterprises chosen by hand; each is told once. Returns how
+    many enterprises were newly pushed to."""
+    permissions.require(actor, "patent.push", patent)
+    organisations = list(organisations)
+    if not organisations:
+        raise ValidationError({"organisations": _("Choose at least one enterprise.")})
+    wrong = [o.name for o in organisations if o.kind != Organisation.Kind.ENTERPRISE]
+    if wrong:
+        raise ValidationError(
+            {"organisations": _("Not an enterprise: %(names)s.") % {"names": "、".join(wrong)}}
+        )
+    already = set(
+        Push.objects.filter(patent=patent, organisation__in=organisations).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    fresh = [
+        Push(patent=patent, organisation=o, note=note.strip()[:500], pushed_by=actor)
+        for o in organisations
+        if o.pk not in already
+    ]
+    Push.objects.bulk_create(fresh)
+    for push in fresh:
+        notify(
+            event="patent.push",
+            recipients=User.objects.filter(
+                organisation_id=push.organisation_id, role=Role.APPLICANT, is_active=True
+            ),
+            title=_("A patent is recommended to you: %(title)s") % {"title": patent.title},
+            body=push.note,
+            url=reverse("patents:need_list"),
+        )
+    audit_record(
+        actor=actor,
+        event="patent.push",
+        target=patent,
+        after={"organisations": [p.organisation_id for p in fresh]},
+    )
+    return len(fresh)

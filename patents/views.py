@@ -1,17 +1,34 @@
 """Pages of the patent pool. Thin: parse input, call a selector or a service, render."""
 
+import tempfile
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Avg, Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patents import exporters, selectors, services
-from patents.forms import FeedbackForm, ImportForm, NeedForm, PoolFilterForm, ScreenForm
+from patents.forms import (
+    ConversionEndForm,
+    ConversionForm,
+    FeedbackForm,
+    ImportForm,
+    NeedForm,
+    OpenLicenceSearchForm,
+    PoolFilterForm,
+    PushForm,
+    ScreenForm,
+)
+from patents.models import Conversion
 from portal import permissions
+from portal.services import audit_record
 from portal.views import form_errors_from, paginate, permission_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -19,18 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @permission_required("patent.pool.view")
 def pool(request: HttpRequest) -> HttpResponse:
-    form = PoolFilterForm(request.GET)
-    patents = selectors.patent_list(user=request.user)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            patents = patents.filter(Q(title__icontains=data["q"]) | Q(number__icontains=data["q"]))
-        if data["status"]:
-            patents = patents.filter(status=data["status"])
-        if data["tier"]:
-            patents = patents.filter(tier=data["tier"])
-        if data["screened"]:
-            patents = patents.filter(screened_at__isnull=data["screened"] == "no")
+    form, patents = _pool_filtered(request)
     return render(
         request,
         "patents/pool.html",
@@ -105,6 +111,12 @@ def screen(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"tier": patent.tier, "industry": patent.industry, "note": patent.screen_note},
     )
+    # Back to the list the user came from (its filters and page), never to another site.
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("patents:pool")
     if request.method == "POST" and form.is_valid():
         try:
             services.patent_screen(actor=request.user, patent=patent, **form.cleaned_data)
@@ -112,8 +124,8 @@ def screen(request: HttpRequest, pk: int) -> HttpResponse:
             form_errors_from(form, error)
         else:
             messages.success(request, _("Screened: %(number)s.") % {"number": patent.number})
-            return redirect("patents:pool")
-    return render(request, "patents/screen.html", {"patent": patent, "form": form})
+            return redirect(back)
+    return render(request, "patents/screen.html", {"patent": patent, "form": form, "back": back})
 
 
 @permission_required("patent.need.list")
@@ -166,3 +178,188 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Rate the prospect from 1 to 5."))
     return redirect("patents:need_detail", pk=match.need_id)
+
+
+# Conversions, open licences, pushes -----------------------------------------------------------
+
+
+@permission_required("patent.conversion.list")
+def conversion_list(request: HttpRequest) -> HttpResponse:
+    events = selectors.conversion_list(user=request.user)
+    kind = request.GET.get("kind", "")
+    if kind in Conversion.Kind.values:
+        events = events.filter(kind=kind)
+    return render(
+        request,
+        "patents/conversion_list.html",
+        {
+            "page": paginate(request, events),
+            "kinds": Conversion.Kind.choices,
+            "kind": kind,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def patent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A patent with its events and feedback: for its pool's readers, and for an enterprise it
+    was suggested or pushed to or offered under an open licence (404 for anyone else)."""
+    patent = selectors.patent_get(user=request.user, pk=pk)
+    return render(request, "patents/patent_detail.html", _detail_context(request, patent))
+
+
+def _detail_context(request: HttpRequest, patent, **extra) -> dict:
+    can_push = permissions.can(request.user, "patent.push", patent)
+    return {
+        "patent": patent,
+        "today": timezone.localdate(),
+        "events": selectors.conversion_list(user=request.user).filter(patent=patent),
+        "feedback": selectors.feedback_received(user=request.user).filter(match__patent=patent),
+        "can_record": permissions.can(request.user, "patent.conversion.record", patent),
+        "can_push": can_push,
+        "prospects": selectors.likely_enterprises(patent) if can_push else [],
+        "pushes": patent.pushes.select_related("organisation") if can_push else [],
+        "push_form": extra.pop("push_form", None) or (PushForm() if can_push else None),
+        "kinds": Conversion.Kind.choices,
+        "end_form": ConversionEndForm(initial={"ended_on": timezone.localdate()}),
+        **extra,
+    }
+
+
+@permission_required("patent.pool.manage")
+def conversion_new(request: HttpRequest, pk: int) -> HttpResponse:
+    patent = selectors.patent_get(user=request.user, pk=pk)
+    if not permissions.can(request.user, "patent.conversion.record", patent):
+        raise PermissionDenied("patent.conversion.record")
+    kind = request.GET.get("kind") or request.POST.get("kind") or Conversion.Kind.LICENCE
+    if kind not in Conversion.Kind.values:
+        raise Http404
+    form = ConversionForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conversion_record(
+                actor=request.user, patent=patent, kind=kind, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(
+                request,
+                _("Recorded: %(kind)s of %(number)s.")
+                % {"kind": Conversion.Kind(kind).label, "number": patent.number},
+            )
+            return redirect("patents:patent_detail", pk=patent.pk)
+    return render(
+        request,
+        "patents/conversion_form.html",
+        {"patent": patent, "form": form, "kind": kind, "kinds": Conversion.Kind.choices},
+    )
+
+
+@require_POST
+@permission_required("patent.pool.manage")
+def conversion_end(request: HttpRequest, pk: int) -> HttpResponse:
+    event = selectors.conversion_get(user=request.user, pk=pk)
+    form = ConversionEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.conversion_end(
+                actor=request.user, conversion=event, ended_on=form.cleaned_data["ended_on"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The event's term is ended."))
+    else:
+        messages.error(request, _("Give the date the term ended."))
+    return redirect("patents:patent_detail", pk=event.patent_id)
+
+
+@permission_required("patent.open_licence.list")
+def open_licence_list(request: HttpRequest) -> HttpResponse:
+    form = OpenLicenceSearchForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    offers = selectors.open_licences(
+        user=request.user,
+        q=filters.get("q", ""),
+        industry=filters.get("industry", ""),
+        ipc=filters.get("ipc", ""),
+    )
+    return render(
+        request,
+        "patents/open_licences.html",
+        {"page": paginate(request, offers), "form": form},
+    )
+
+
+@require_POST
+@permission_required("patent.pool.view")
+def push(request: HttpRequest, pk: int) -> HttpResponse:
+    patent = selectors.patent_get(user=request.user, pk=pk)
+    if not permissions.can(request.user, "patent.push", patent):
+        raise PermissionDenied("patent.push")
+    form = PushForm(request.POST)
+    if form.is_valid():
+        try:
+            count = services.patent_push(
+                actor=request.user,
+                patent=patent,
+                organisations=form.cleaned_data["organisations"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, _("Pushed to %(count)d enterprises.") % {"count": count})
+            return redirect("patents:patent_detail", pk=patent.pk)
+    return render(
+        request,
+        "patents/patent_detail.html",
+        _detail_context(request, patent, push_form=form),
+        status=400,
+    )
+
+
+# Statistics and export of the pool ------------------------------------------------------------
+
+
+def _pool_filtered(request: HttpRequest):
+    """The pool page's filters (q, status, tier, screened), read once for the page and the
+    export alike; an invalid value filters nothing, as on the page."""
+    form = PoolFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.patent_search(user=request.user, **filters)
+
+
+@permission_required("patent.statistics.view")
+def statistics(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "patents/statistics.html",
+        {"stats": selectors.pool_statistics(user=request.user)},
+    )
+
+
+@permission_required("patent.pool.view")
+def export(request: HttpRequest) -> FileResponse:
+    """The pool the user may see, filtered as on the page, as .xlsx. The workbook is written to
+    a temporary file (on disk once it grows past a few MB), then streamed; the file goes when
+    the response is closed."""
+    _form, patents = _pool_filtered(request)
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        rows = exporters.pool_workbook(selectors.patent_export_rows(patents), handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    audit_record(
+        actor=request.user,
+        event="patent.export",
+        reason=request.GET.urlencode(),
+        after={"rows": rows},
+    )
+    name = f"patent-pool-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)

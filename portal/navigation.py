@@ -26,7 +26,12 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("My reviews"), "projects:assignment_list", "project.assignment.list", "reviews"),
     NavItem(_("Ranking"), "projects:ranking", "project.ranking.view", "ranking"),
     NavItem(_("Patent pool"), "patents:pool", "patent.pool.view", "patents"),
+    NavItem(_("Pool statistics"), "patents:statistics", "patent.statistics.view", "patent-stats"),
     NavItem(_("Technology needs"), "patents:need_list", "patent.need.list", "needs"),
+    NavItem(
+        _("Open licences"), "patents:open_licences", "patent.open_licence.list", "open-licences"
+    ),
+    NavItem(_("Conversions"), "patents:conversions", "patent.conversion.list", "conversions"),
     NavItem(_("Statistics"), "reporting:return_list", "reporting.return.list", "statistics"),
     NavItem(_("Dashboard"), "reporting:dashboard", "reporting.dashboard.view", "dashboard"),
     NavItem(_("Organisations"), "portal:organisation_list", "organisation.list", "organisations"),

@@ -54,3 +54,14 @@ def check_xlsx(data: bytes, *, name: str, max_uncompressed: int = MAX_UNCOMPRESS
             _("%(name)s unpacks to more than %(limit)d MB: refused.")
             % {"name": name, "limit": max_uncompressed // 1_048_576}
         )
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value):
+    """Text that a spreadsheet would run as a formula is written as plain text (CSV and formula
+    injection): a leading apostrophe keeps it a string."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value

@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from projects.exporters import safe
+from portal.spreadsheets import safe
 from reporting import layout
 from reporting.models import DataElement, StatReturn
 from reporting.periods import Quarter

@@ -224,6 +224,10 @@ INDICATORS = [
      None, None, Decimal(1), "projects.accepted", 110),
     ("POOL_COVERAGE", "存量专利盘点覆盖率（专利库）", "%", "转化运用", "portal",
      None, None, Decimal(100), "patents.inventory_coverage", 25),
+    ("POOL_CONVERSION_AMOUNT", "专利转让许可金额累计（专利库登记）", "万元", "转化运用", "portal",
+     None, None, Decimal("0.0001"), "patents.conversion_amount", 15),
+    ("POOL_PLEDGE_AMOUNT", "专利质押融资金额累计（专利库登记）", "万元", "转化运用", "portal",
+     None, None, Decimal("0.0001"), "patents.pledge_amount", 95),
 ]  # fmt: skip
 
 END_2025 = date(2025, 12, 31)

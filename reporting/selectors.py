@@ -225,6 +225,13 @@ class Dashboard:
     computed_at: datetime | None
 
     @property
+    def untargeted(self) -> list[IndicatorValue]:
+        """The region's figures of indicators it has no target for (e.g. the pool's recorded
+        licence and pledge amounts)."""
+        targeted = {row.target.indicator_id for row in self.targets}
+        return [v for v in self.values if v.indicator_id not in targeted]
+
+    @property
     def groups(self) -> dict[str, list[TargetRow]]:
         grouped: dict[str, list[TargetRow]] = defaultdict(list)
         for row in self.targets:

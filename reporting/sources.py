@@ -75,12 +75,51 @@ def pool_unconverted_valid(quarters: list[Quarter]) -> dict[tuple[str, str], Dec
     return _pool_by_quarter(quarters, screened=False)
 
 
+def _amounts_by_quarter(
+    quarters: list[Quarter], kinds: tuple[str, ...]
+) -> dict[tuple[str, str], Decimal]:
+    """Amounts (yuan) of the pool's conversion events of these kinds dated by the end of each
+    quarter, cumulative, at the region of the patent's owner."""
+    from patents.models import Conversion
+
+    events = Conversion.objects.filter(kind__in=kinds, amount__isnull=False).values_list(
+        "patent__owner__region__path", "starts_on", "amount"
+    )
+    result: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for path, day, amount in events:
+        for quarter in quarters:
+            if day <= quarter.end:
+                result[(path, str(quarter))] += amount
+    return dict(result)
+
+
+def conversion_amounts(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]:
+    """Transfer and licence amounts recorded in the pool (contract registrations of the same
+    deals are not added again)."""
+    return _amounts_by_quarter(quarters, ("transfer", "licence"))
+
+
+def pledge_amounts(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]:
+    """Pledge financing recorded on the pool's patents."""
+    return _amounts_by_quarter(quarters, ("pledge",))
+
+
 SOURCES: dict[str, PortalSource] = {
+    "patents.conversion_amount": PortalSource(
+        label="专利转让许可金额累计（存量专利库登记）",
+        compute=conversion_amounts,
+        events=("patent.conversion.",),
+    ),
+    "patents.pledge_amount": PortalSource(
+        label="专利质押融资金额累计（存量专利库登记）",
+        compute=pledge_amounts,
+        events=("patent.conversion.",),
+    ),
     "patents.inventory_coverage": PortalSource(
         label="存量专利盘点覆盖率（存量专利库：已盘点 / 未转化有效专利）",
         compute=pool_screened,
         denominator=pool_unconverted_valid,
-        events=("patent.screen", "patent.import.apply"),
+        events=("patent.screen", "patent.import.apply", "patent.conversion."),
     ),
     "projects.accepted": PortalSource(
         label="通过验收的专利转化专项项目数（项目管理）",

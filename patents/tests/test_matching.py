@@ -43,6 +43,7 @@ def test_a_suggestion_explains_itself():
 def test_ipc_main_group_and_subclass():
     assert matching.ipc_keys("G06F16/35；H04L9/32") == ({"G06F16", "H04L9"}, {"G06F", "H04L"})
     assert matching.ipc_keys("C22C") == (set(), {"C22C"})
+    assert matching.ipc_keys("H01M4, H01M 10/054") == ({"H01M4", "H01M10"}, {"H01M"})
 
 
 @pytest.mark.django_db

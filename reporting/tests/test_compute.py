@@ -319,3 +319,46 @@ def test_the_patent_pool_feeds_the_inventory_coverage(form, django_capture_on_co
     assert value("POOL_COVERAGE", "610100", "2025Q1") == 0
     assert value("POOL_COVERAGE", "610100", "2025Q2") == 25
     assert value("POOL_COVERAGE", "610000", "2025Q2") == 25
+
+
+def test_conversions_recorded_in_the_pool_feed_the_amount_indicators(
+    form, django_capture_on_commit_callbacks
+):
+    """A licence and a pledge recorded on a pool patent add up, cumulatively and in 万元, at the
+    owner's city and the province, from the quarter of their date; recording recomputes."""
+    from patents import services as patent_services
+    from patents.models import Conversion, Patent
+    from portal.models import Organisation
+    from portal.tests.factories import ApplicantFactory, OrganisationFactory
+
+    staff = ApplicantFactory(
+        organisation=OrganisationFactory(
+            kind=Organisation.Kind.UNIVERSITY, region=Region.objects.get(code="610100")
+        )
+    )
+    patent = Patent.objects.create(
+        number="202110182616.5", title="专利", kind=Patent.Kind.INVENTION,
+        status=Patent.Status.VALID, filed_on=date(2021, 2, 19), granted_on=date(2023, 6, 2),
+        owner=staff.organisation,
+    )  # fmt: skip
+    approved(form, "610100", "2025Q1", VALID_INVENTION=1)
+    approved(form, "610100", "2025Q2", VALID_INVENTION=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        patent_services.conversion_record(
+            actor=staff, patent=patent, kind=Conversion.Kind.LICENCE,
+            data={"counterparty_name": "陕西某公司", "licence_kind": "ordinary",
+                  "amount": Decimal("1500000"), "starts_on": date(2025, 5, 10)},
+        )  # fmt: skip
+    assert value("POOL_CONVERSION_AMOUNT", "610100", "2025Q2") == 150
+    assert value("POOL_CONVERSION_AMOUNT", "610000", "2025Q2") == 150
+    assert not IndicatorValue.objects.filter(
+        indicator__code="POOL_CONVERSION_AMOUNT", period="2025Q1"
+    ).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        patent_services.conversion_record(
+            actor=staff, patent=patent, kind=Conversion.Kind.PLEDGE,
+            data={"counterparty_name": "西安银行", "amount": Decimal("8000000"),
+                  "starts_on": date(2025, 2, 1), "ends_on": date(2026, 1, 31)},
+        )  # fmt: skip
+    assert value("POOL_PLEDGE_AMOUNT", "610100", "2025Q1") == 800
+    assert value("POOL_PLEDGE_AMOUNT", "610000", "2025Q2") == 800
