@@ -7,3 +7,6 @@ class IncentivesConfig(AppConfig):
 
     name = "incentives"
     verbose_name = _("Incentives")
+
+    def ready(self) -> None:
+        from incentives import permissions  # noqa: F401  (registers the access rules)
