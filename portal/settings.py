@@ -221,6 +221,8 @@ SPECTACULAR_SETTINGS = {
         "ExportStatusEnum": "reporting.models.ExportJob.Status",
         "PatentStatusEnum": "patents.models.Patent.Status",
         "PatentKindEnum": "patents.models.Patent.Kind",
+        "QualificationKindEnum": "portal.models.Qualification.Kind",
+        "ClaimStatusEnum": "incentives.models.Claim.Status",
     },
 }
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from incentives import api as incentives_api
 from patents import api as patents_api
 from portal import api, views
 from projects import api as projects_api
@@ -24,6 +25,10 @@ router.register("conversions", patents_api.ConversionViewSet, basename="conversi
 router.register("open-licences", patents_api.OpenLicenceViewSet, basename="open-licence")
 router.register("needs", patents_api.NeedViewSet, basename="need")
 router.register("matches", patents_api.MatchViewSet, basename="match")
+router.register("policies", incentives_api.PolicyViewSet, basename="policy")
+router.register("eligibility", incentives_api.EligibilityViewSet, basename="eligibility")
+router.register("claims", incentives_api.ClaimViewSet, basename="claim")
+router.register("budgets", incentives_api.BudgetViewSet, basename="budget")
 router.register("data-elements", reporting_api.DataElementViewSet, basename="data-element")
 router.register("return-forms", reporting_api.ReturnFormViewSet, basename="return-form")
 router.register("returns", reporting_api.StatReturnViewSet, basename="stat-return")

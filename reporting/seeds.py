@@ -228,6 +228,8 @@ INDICATORS = [
      None, None, Decimal("0.0001"), "patents.conversion_amount", 15),
     ("POOL_PLEDGE_AMOUNT", "专利质押融资金额累计（专利库登记）", "万元", "转化运用", "portal",
      None, None, Decimal("0.0001"), "patents.pledge_amount", 95),
+    ("INCENTIVES_PAID", "奖补资金已兑付累计", "万元", "政策兑现", "portal",
+     None, None, Decimal("0.0001"), "incentives.paid", 120),
 ]  # fmt: skip
 
 END_2025 = date(2025, 12, 31)

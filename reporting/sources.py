@@ -104,6 +104,20 @@ def pledge_amounts(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]:
     return _amounts_by_quarter(quarters, ("pledge",))
 
 
+def incentives_paid(quarters: list[Quarter]) -> dict[tuple[str, str], Decimal]:
+    """Incentive money paid (yuan) by the end of each quarter, cumulative, at the region of the
+    claiming organisation, by the payment's date (DOMAIN.md §4; paid amounts feed reporting)."""
+    from incentives.models import Payment
+
+    payments = Payment.objects.values_list("claim__organisation__region__path", "paid_on", "amount")
+    result: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for path, day, amount in payments:
+        for quarter in quarters:
+            if day <= quarter.end:
+                result[(path, str(quarter))] += amount
+    return dict(result)
+
+
 SOURCES: dict[str, PortalSource] = {
     "patents.conversion_amount": PortalSource(
         label="专利转让许可金额累计（存量专利库登记）",
@@ -120,6 +134,11 @@ SOURCES: dict[str, PortalSource] = {
         compute=pool_screened,
         denominator=pool_unconverted_valid,
         events=("patent.screen", "patent.import.apply", "patent.conversion."),
+    ),
+    "incentives.paid": PortalSource(
+        label="奖补资金已兑付累计（政策兑现）",
+        compute=incentives_paid,
+        events=("incentive.claim.pay",),
     ),
     "projects.accepted": PortalSource(
         label="通过验收的专利转化专项项目数（项目管理）",

@@ -362,3 +362,53 @@ def test_conversions_recorded_in_the_pool_feed_the_amount_indicators(
         )  # fmt: skip
     assert value("POOL_PLEDGE_AMOUNT", "610100", "2025Q1") == 800
     assert value("POOL_PLEDGE_AMOUNT", "610000", "2025Q2") == 800
+
+
+def test_incentive_payments_feed_the_paid_indicator(form, django_capture_on_commit_callbacks):
+    """Payments of incentive claims add up, cumulatively and in 万元, at the claiming
+    organisation's county, city and the province, from the quarter of the payment date;
+    recording a payment recomputes."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from incentives import services as incentive_services
+    from incentives.models import Claim, Policy
+    from portal.models import Role
+    from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
+
+    indicator = Indicator.objects.get(code="INCENTIVES_PAID")
+    assert (indicator.name, indicator.unit) == ("奖补资金已兑付累计", "万元")
+    assert indicator.group == "政策兑现"
+    reviewer = UserFactory(role=Role.REVIEWER)
+    decided = datetime(2025, 1, 10, 10, 0, tzinfo=timezone.get_current_timezone())
+
+    def approved_claim(region: str, amount: int) -> Claim:
+        applicant = ApplicantFactory(
+            organisation=OrganisationFactory(region=Region.objects.get(code=region))
+        )
+        return Claim.objects.create(
+            number=f"JL2025-{Claim.objects.count() + 1:05d}",
+            policy=Policy.objects.get(code="navigation-project"),
+            organisation=applicant.organisation, created_by=applicant, status="approved",
+            requested_amount=amount, entitlement=amount, approved_amount=amount,
+            budget_year=2025, decided_by=reviewer, decided_at=decided,
+        )  # fmt: skip
+
+    hanbin, xian = approved_claim("610902", 300_000), approved_claim("610100", 200_000)
+    approved(form, "610100", "2025Q1", VALID_INVENTION=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        incentive_services.claim_pay(actor=reviewer, claim=hanbin, paid_on=date(2025, 5, 10),
+                                     amount=Decimal(300_000), voucher="PZ-1")  # fmt: skip
+    assert value("INCENTIVES_PAID", "610902", "2025Q2") == 30
+    assert value("INCENTIVES_PAID", "610900", "2025Q2") == 30  # the county counts in its city
+    assert value("INCENTIVES_PAID", "610000", "2025Q3") == 30  # cumulative
+    assert not IndicatorValue.objects.filter(
+        indicator__code="INCENTIVES_PAID", period="2025Q1"
+    ).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        incentive_services.claim_pay(actor=reviewer, claim=xian, paid_on=date(2025, 8, 1),
+                                     amount=Decimal(150_000), voucher="PZ-2")  # fmt: skip
+    assert value("INCENTIVES_PAID", "610100", "2025Q3") == 15
+    assert value("INCENTIVES_PAID", "610000", "2025Q2") == 30
+    assert value("INCENTIVES_PAID", "610000", "2025Q3") == 45
