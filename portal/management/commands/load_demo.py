@@ -4,7 +4,8 @@ Besides one account per role (`USERS`), the applicants and the expert panel of t
 (`MORE_USERS`) get accounts; the projects themselves (an open call with applications in every
 state, and last year's call with its projects) are built by projects/demo.py, the patent pool
 (about 3,000 patents, the demo enterprise's needs and suggestions, conversion events) by
-patents/demo.py, and the statistics by reporting/demo.py.
+patents/demo.py, the incentive budgets and claims by incentives/demo.py, and the statistics by
+reporting/demo.py.
 
 Idempotent: existing rows (matched by credit code and user name; projects as projects/demo.py
 says) are left as they are, so a second run adds nothing twice. Refuses to run with DEBUG off
@@ -17,7 +18,11 @@ from datetime import date
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
+from incentives import demo as incentives_demo
+from incentives.models import Policy
+from incentives.seeds import seed_policies
 from patents import demo as patents_demo
 from portal import services
 from portal.identifiers import credit_code_check_character
@@ -224,5 +229,11 @@ class Command(BaseCommand):
         created += projects_demo.load(organisations=organisations)
         # Before the statistics: their first progress computation counts the pool.
         created += patents_demo.load(organisations=organisations)
+        # Policies are seeded by migration; re-applied here after a test flush. Before the
+        # statistics too: their progress computation counts the incentive payments.
+        created += seed_policies(Policy, Region)
+        # Claims keep their working as computed, in the portal's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            created += incentives_demo.load(organisations=organisations)
         created += reporting_demo.load()
         return organisations, regions, created
