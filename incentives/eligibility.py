@@ -47,6 +47,10 @@ def current_policies() -> QuerySet[Policy]:
 def check(organisation: Organisation, policy: Policy, *, today: date) -> Eligibility:
     found = Eligibility(policy)
     kinds = dict(Organisation.Kind.choices)
+    if not policy.is_active:
+        found.missing.append(
+            _("This version of the policy is superseded; claim under its current version.")
+        )
     if policy.claimant_kinds and organisation.kind not in policy.claimant_kinds:
         found.missing.append(
             _("Open to %(kinds)s; %(name)s is a %(kind)s.")

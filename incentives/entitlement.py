@@ -179,7 +179,7 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
                     _("%(base)s × %(rate)s%% (%(clause)s)")
                     % {
                         "base": money(base),
-                        "rate": f"{rule.rate * 100:g}",
+                        "rate": f"{(rule.rate * 100).normalize():f}",
                         "clause": rule.citation,
                     },
                     amount,

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import Organisation, Qualification, Region
 
@@ -153,9 +154,9 @@ class Claim(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         RETURNED = "returned", _("Returned for revision")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        PAID = "paid", _("Paid")
+        APPROVED = "approved", pgettext_lazy("claim", "Approved")
+        REJECTED = "rejected", pgettext_lazy("claim", "Rejected")
+        PAID = "paid", pgettext_lazy("claim", "Paid")
 
     EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
     # Claims that hold money or a place: they count for duplicates, caps and one-time rewards.

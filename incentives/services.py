@@ -127,6 +127,15 @@ def budget_set(
     permissions.require(actor, "incentive.policy.manage")
     if allocated < 0:
         raise ValidationError({"allocated": _("A budget is not negative.")})
+    policy = Policy.objects.filter(code=policy_code).order_by("-version").first()
+    if policy is None:
+        raise ValidationError({"policy_code": _("No policy has the code %(code)s.")
+                               % {"code": policy_code}})  # fmt: skip
+    if region.pk != policy.region_id:
+        raise ValidationError(
+            {"region": _("%(policy)s is paid from the budget of %(region)s.")
+             % {"policy": policy.title, "region": policy.region.name}}
+        )  # fmt: skip
     budget, created = Budget.objects.select_for_update().get_or_create(
         policy_code=policy_code,
         year=year,
@@ -171,7 +180,10 @@ class BudgetStatus:
 
 def budget_status(budget: Budget) -> BudgetStatus:
     claims = Claim.objects.filter(
-        policy__code=budget.policy_code, budget_year=budget.year, status__in=Claim.GRANTED
+        policy__code=budget.policy_code,
+        policy__region_id=budget.region_id,
+        budget_year=budget.year,
+        status__in=Claim.GRANTED,
     )
     approved = claims.aggregate(total=Sum("approved_amount"))["total"] or ZERO
     paid = Payment.objects.filter(claim__in=claims).aggregate(total=Sum("amount"))["total"] or ZERO
@@ -301,7 +313,7 @@ def claim_create(*, actor: User, policy: Policy, data: dict, today: date | None 
 
 def _locked(claim: Claim) -> Claim:
     return (
-        Claim.objects.select_for_update()
+        Claim.objects.select_for_update(of=("self",))
         .select_related("policy__region", "organisation__region", "recognition")
         .get(pk=claim.pk)
     )

@@ -32,6 +32,9 @@ NAVIGATION: list[NavItem] = [
         _("Open licences"), "patents:open_licences", "patent.open_licence.list", "open-licences"
     ),
     NavItem(_("Conversions"), "patents:conversions", "patent.conversion.list", "conversions"),
+    NavItem(_("Incentives"), "incentives:policy_list", "incentive.policy.view", "incentives"),
+    NavItem(_("Claims"), "incentives:claim_list", "incentive.claim.list", "claims"),
+    NavItem(_("Spending"), "incentives:spending", "incentive.spending.view", "spending"),
     NavItem(_("Statistics"), "reporting:return_list", "reporting.return.list", "statistics"),
     NavItem(_("Dashboard"), "reporting:dashboard", "reporting.dashboard.view", "dashboard"),
     NavItem(_("Organisations"), "portal:organisation_list", "organisation.list", "organisations"),

@@ -104,8 +104,8 @@ def test_a_two_year_interest_subsidy_crossing_a_year_boundary():
         (date(2026, 7, 15), Decimal("41000.00")),  # the day after: not counted
     )
     result = compute(subsidy, Figures(start=date(2024, 7, 15), payments=payments))
-    counted = Decimal("45123.45") * 2 + Decimal("44000.10") + Decimal("43210.00") + Decimal(
-        "42000.01"
+    counted = (
+        Decimal("45123.45") * 2 + Decimal("44000.10") + Decimal("43210.00") + Decimal("42000.01")
     )
     assert counted == Decimal("219457.01")
     assert result.lines[0].amount == counted

@@ -270,3 +270,30 @@ def test_an_organisation_never_sees_anothers_claims(ankang, reviewer):
         services.claim_update(actor=stranger, claim=claim, data={"description": "x"})
     with pytest.raises(PermissionDenied):
         services.claim_approve(actor=ankang, claim=claim, amount=Decimal(1), today=TODAY)
+
+
+def test_a_superseded_version_takes_no_new_claim(ankang, reviewer):
+    budgets()
+    submitted(ankang, "pledge-interest-ankang", loan_bank="安康银行", loan_contract="L2",
+              loan_start=date(2024, 3, 1),
+              interest_payments=[{"date": "2024-09-01", "amount": "10000"}])  # fmt: skip
+    old = policy("pledge-interest-ankang")
+    services.policy_save(actor=reviewer, policy=old, data={"rate": Decimal("0.3")})
+    old.refresh_from_db()
+    with pytest.raises(ValidationError, match="superseded"):
+        services.claim_create(actor=ankang, policy=old, data={}, today=TODAY)
+
+
+def test_a_budget_belongs_to_a_policy_and_its_region(reviewer):
+    ankang_city, xian = Region.objects.get(code="610900"), Region.objects.get(code="610100")
+    with pytest.raises(ValidationError) as error:
+        services.budget_set(actor=reviewer, policy_code="little-giant-ankang", year=2026,
+                            region=xian, allocated=100 * WAN)  # fmt: skip
+    assert "region" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.budget_set(actor=reviewer, policy_code="no-such-policy", year=2026,
+                            region=ankang_city, allocated=100 * WAN)  # fmt: skip
+    assert "policy_code" in error.value.message_dict
+    made = services.budget_set(actor=reviewer, policy_code="little-giant-ankang", year=2026,
+                               region=ankang_city, allocated=100 * WAN)  # fmt: skip
+    assert made.allocated == 100 * WAN

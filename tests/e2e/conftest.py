@@ -117,12 +117,15 @@ def _e2e_needs_chromium(chromium_path: str) -> None:
 
 @pytest.fixture
 def live_site(live_server):
-    """The live server, with the seeded regions and project categories (the flush after the
-    previous test removed what the migrations had seeded)."""
+    """The live server, with the seeded regions, project categories and incentive policies (the
+    flush after the previous test removed what the migrations had seeded)."""
+    from incentives.models import Policy
+    from incentives.seeds import seed_policies
     from projects.seeds import seed as seed_categories
 
     seed_regions(Region, RegionCodeAlias)
     seed_categories()
+    seed_policies(Policy, Region)
     return live_server
 
 
