@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "patents",
     "projects",
     "incentives",
+    "exchange",
     "reporting",
 ]
 
@@ -242,6 +243,7 @@ REPORTING_REMINDER_DAYS = env_int("REPORTING_REMINDER_DAYS", 5)
 
 # Patent pool: the largest patent list accepted for import (MB); 100,000 rows of .xlsx are ~10 MB.
 PATENT_IMPORT_MAX_MB = env_int("PATENT_IMPORT_MAX_MB", 50)
+EXCHANGE_MAX_MB = env_int("EXCHANGE_MAX_MB", 20)
 
 # Periodic tasks, declared in code (run by `make beat`).
 CELERY_BEAT_SCHEDULE = {

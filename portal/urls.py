@@ -82,6 +82,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("patents/", include("patents.urls")),
     path("incentives/", include("incentives.urls")),
+    path("exchange/", include("exchange.urls")),
     path("reporting/", include("reporting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.urls import get_resolver
 
-CAPABILITY_APPS = ["projects", "patents", "incentives", "reporting"]
+CAPABILITY_APPS = ["projects", "patents", "incentives", "reporting", "exchange"]
 
 
 @pytest.mark.parametrize("app", CAPABILITY_APPS)

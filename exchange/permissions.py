@@ -1,0 +1,20 @@
+"""Access rules of the exchange: reviewers (the IP bureau) edit mappings and run imports and
+exports; a university or institute exports its own pool's registration batch."""
+
+from portal.models import Role, User
+from portal.permissions import rule
+
+
+@rule("exchange.mapping.manage")
+def _manage_mappings(user: User, obj: None) -> bool:
+    return user.role == Role.REVIEWER
+
+
+@rule("exchange.run")
+def _run(user: User, obj: None) -> bool:
+    return user.role == Role.REVIEWER
+
+
+@rule("exchange.view")
+def _view(user: User, obj: None) -> bool:
+    return user.role in {Role.REVIEWER, Role.LEADER}
