@@ -22,16 +22,45 @@ class Event:
 
 Handler = Callable[[Event], None]
 
-_HANDLERS: list[tuple[str, Handler]] = []
+_HANDLERS: list[tuple[str, Handler, str]] = []
 
 
-def subscribe(prefix: str, handler: Handler) -> None:
-    """Call `handler(event)` after commit for every event whose name starts with `prefix`."""
-    if (prefix, handler) not in _HANDLERS:
-        _HANDLERS.append((prefix, handler))
+def subscribe(prefix: str, handler: Handler, *, once_key: str = "") -> None:
+    """Call `handler(event)` after commit for every event whose name starts with `prefix`.
+
+    With `once_key`, the handler runs once per transaction however many matching events it
+    wrote (an import of 200 pledges recomputes each indicator source once, not 200 times); it
+    then receives the first such event. Handlers sharing a key share that one run.
+    """
+    if not any(p == prefix and h is handler for p, h, _k in _HANDLERS):
+        _HANDLERS.append((prefix, handler, once_key))
+
+
+def _pending(key: str) -> bool:
+    """Is a callback with this key already waiting for the current transaction's commit?"""
+    connection = transaction.get_connection()
+    return any(
+        getattr(entry[1], "portal_once_key", None) == key and not entry[1].portal_done
+        for entry in getattr(connection, "run_on_commit", ())
+    )
+
+
+class _Call:
+    """One handler call waiting for the commit; `key` lets a keyed handler see it is queued."""
+
+    def __init__(self, handler: Handler, event: Event, key: str) -> None:
+        self.handler, self.event, self.portal_once_key = handler, event, key or None
+        self.portal_done = False
+
+    def __call__(self) -> None:
+        self.portal_done = True
+        self.handler(self.event)
 
 
 def publish(event: Event) -> None:
-    for prefix, handler in _HANDLERS:
-        if event.name.startswith(prefix):
-            transaction.on_commit(lambda handler=handler: handler(event))
+    for prefix, handler, once_key in _HANDLERS:
+        if not event.name.startswith(prefix):
+            continue
+        if once_key and _pending(once_key):
+            continue
+        transaction.on_commit(_Call(handler, event, once_key))

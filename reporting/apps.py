@@ -17,7 +17,7 @@ class ReportingConfig(AppConfig):
         # Portal data that feeds an indicator changed: recompute those indicators after commit.
         for name, source in SOURCES.items():
             for event in source.events:
-                events.subscribe(event, _recompute_source(name))
+                events.subscribe(event, _recompute_source(name), once_key=f"recompute:{name}")
 
 
 def _recompute_source(name: str):
