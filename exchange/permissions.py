@@ -2,7 +2,7 @@
 exports; a university or institute exports its own pool's registration batch."""
 
 from portal.models import Role, User
-from portal.permissions import rule
+from portal.permissions import can, rule
 
 
 @rule("exchange.mapping.manage")
@@ -18,3 +18,10 @@ def _run(user: User, obj: None) -> bool:
 @rule("exchange.view")
 def _view(user: User, obj: None) -> bool:
     return user.role in {Role.REVIEWER, Role.LEADER}
+
+
+@rule("exchange.batch")
+def _export_batch(user: User, obj: None) -> bool:
+    """The stock-patent registration batch: reviewers for any organisation; a verified university
+    or institute for its own pool (the target narrows the rows to it)."""
+    return user.role == Role.REVIEWER or can(user, "patent.pool.manage")

@@ -3,12 +3,14 @@ exports, each permission-checked and audited."""
 
 import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -177,6 +179,11 @@ def import_apply(*, actor: User, run: Run) -> ImportResult:
     return ImportResult(run, rows, problems, plan)
 
 
+def _as_json(params: dict) -> dict:
+    """Parameters as the run records them: a form's dates become ISO text."""
+    return json.loads(json.dumps(params, cls=DjangoJSONEncoder))
+
+
 @transaction.atomic
 def export(*, actor: User, mapping: Mapping, params: dict | None = None,
            fmt: str = "xlsx") -> tuple[bytes, str, int]:  # fmt: skip
@@ -197,7 +204,7 @@ def export(*, actor: User, mapping: Mapping, params: dict | None = None,
         content = binary.getvalue()
         fmt = "xlsx"
     Run.objects.create(mapping=mapping, rows=count, created_by=actor,
-                       summary={"exported": count, "params": params or {}})  # fmt: skip
+                       summary={"exported": count, "params": _as_json(params or {})})  # fmt: skip
     audit_record(
         actor=actor,
         event="exchange.export",
