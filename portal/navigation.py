@@ -37,6 +37,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Spending"), "incentives:spending", "incentive.spending.view", "spending"),
     NavItem(_("Statistics"), "reporting:return_list", "reporting.return.list", "statistics"),
     NavItem(_("Dashboard"), "reporting:dashboard", "reporting.dashboard.view", "dashboard"),
+    NavItem(_("Exchange"), "exchange:index", "exchange.view", "exchange"),
     NavItem(_("Organisations"), "portal:organisation_list", "organisation.list", "organisations"),
     NavItem(_("Users"), "portal:user_list", "user.list", "users"),
     NavItem(_("Regions"), "portal:region_list", "region.list", "regions"),

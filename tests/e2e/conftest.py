@@ -117,8 +117,10 @@ def _e2e_needs_chromium(chromium_path: str) -> None:
 
 @pytest.fixture
 def live_site(live_server):
-    """The live server, with the seeded regions, project categories and incentive policies (the
-    flush after the previous test removed what the migrations had seeded)."""
+    """The live server, with the seeded regions, project categories, incentive policies and
+    exchange mappings (the flush after the previous test removed what the migrations seeded)."""
+    from exchange.models import Mapping
+    from exchange.seeds import seed_mappings
     from incentives.models import Policy
     from incentives.seeds import seed_policies
     from projects.seeds import seed as seed_categories
@@ -126,6 +128,7 @@ def live_site(live_server):
     seed_regions(Region, RegionCodeAlias)
     seed_categories()
     seed_policies(Policy, Region)
+    seed_mappings(Mapping)
     return live_server
 
 

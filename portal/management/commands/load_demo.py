@@ -20,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 
+from exchange.models import Mapping
+from exchange.seeds import seed_mappings
 from incentives import demo as incentives_demo
 from incentives.models import Policy
 from incentives.seeds import seed_policies
@@ -232,6 +234,7 @@ class Command(BaseCommand):
         # Policies are seeded by migration; re-applied here after a test flush. Before the
         # statistics too: their progress computation counts the incentive payments.
         created += seed_policies(Policy, Region)
+        created += seed_mappings(Mapping)
         # Claims keep their working as computed, in the portal's language.
         with translation.override(settings.LANGUAGE_CODE):
             created += incentives_demo.load(organisations=organisations)

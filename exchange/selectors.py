@@ -1,0 +1,54 @@
+"""Reads of the exchange, scoped to the user: the mappings they may use, the runs they may see."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from exchange.models import Mapping, Run
+from exchange.targets import TARGETS
+from portal import permissions
+from portal.models import User
+
+
+def may(user: User, code: str) -> bool:
+    """`permissions.can`, with a rule no app has registered (yet) read as "no"."""
+    try:
+        return permissions.can(user, code)
+    except KeyError:
+        return False
+
+
+def may_use(user: User, mapping: Mapping) -> bool:
+    """May the user run this mapping's target (import it, or export through it)?"""
+    target = TARGETS.get(mapping.target)
+    return target is not None and may(user, target.permission)
+
+
+def mapping_list(*, user: User) -> list[Mapping]:
+    """The active mappings: all of them for who may view the exchange, else only those whose
+    target the user may run (a university's own registration batch)."""
+    mappings = Mapping.objects.filter(is_active=True).order_by("direction", "name", "code")
+    if may(user, "exchange.view"):
+        return list(mappings)
+    return [m for m in mappings if may_use(user, m)]
+
+
+def mapping_get(*, user: User, pk: int) -> Mapping:
+    """One active mapping the user may see, or 404."""
+    found = Mapping.objects.filter(pk=pk, is_active=True).first()
+    if found is None or not (may(user, "exchange.view") or may_use(user, found)):
+        raise Http404
+    return found
+
+
+def run_list(*, user: User, code: str = "") -> QuerySet[Run]:
+    if not may(user, "exchange.view"):
+        return Run.objects.none()
+    runs = Run.objects.select_related("mapping", "created_by").order_by("-created_at", "-id")
+    return runs.filter(mapping__code=code) if code else runs
+
+
+def run_get(*, user: User, pk: int) -> Run:
+    found = run_list(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
