@@ -78,7 +78,7 @@ EXPECTED_NAV = {
         "api",
     },
     "sysadmin": {"home", "organisations", "users", "regions", "api"},
-    "secadmin": {"home", "organisations", "users", "api"},
+    "secadmin": {"home", "organisations", "users", "lockouts", "api"},
     "auditadmin": {"home", "audit", "api"},
 }
 
