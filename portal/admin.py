@@ -8,7 +8,15 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
 from portal import services
-from portal.models import AuditEntry, Notification, Organisation, Qualification, Region, User
+from portal.models import (
+    AuditCheckpoint,
+    AuditEntry,
+    Notification,
+    Organisation,
+    Qualification,
+    Region,
+    User,
+)
 
 
 def _audited_fields(obj) -> dict:
@@ -78,6 +86,22 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "actor_label", "ip", "event", "outcome", "target_label"]
     list_filter = ["outcome", "event"]
     search_fields = ["actor_label", "target_label", "event"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(admin.ModelAdmin):
+    """Written only by `manage.py purge_audit`; read-only here, like the log itself."""
+
+    list_display = ["at", "before", "last_id", "rows", "archive", "actor_label"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,12 +1,13 @@
 from django.http import HttpRequest
 
-from portal import selectors
+from portal import otp, selectors
 from portal.navigation import navigation_for
 
 
 def portal(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or otp.pending(request):
+        # Until the second factor is given, the session sees no navigation and no inbox.
         return {"nav_items": [], "unread_count": 0}
     return {
         "nav_items": navigation_for(user),

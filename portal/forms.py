@@ -1,12 +1,16 @@
 """Input shapes. Business rules live in services; these only check the form of the input."""
 
+import re
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from portal import selectors
 from portal.identifiers import normalise_credit_code
-from portal.models import Organisation, Qualification, Region, Role, User
+from portal.models import AuditEntry, Organisation, Qualification, Region, Role, User
 
 
 class BootstrapMixin:
@@ -150,6 +154,34 @@ class UserEditForm(BootstrapMixin, forms.ModelForm):
         fields = ["name", "email", "phone", "is_active"]
 
 
+class UserPasswordForm(BootstrapMixin, forms.Form):
+    """The system administrator sets a new password; the service checks it against the policy
+    and the account's history, and the user must replace it at the next login."""
+
+    password = forms.CharField(
+        label=_("new password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+    password2 = forms.CharField(
+        label=_("new password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password2") != cleaned["password"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned
+
+
 class RoleForm(BootstrapMixin, forms.Form):
     role = forms.ChoiceField(label=_("role"), choices=[("", "—"), *Role.choices], required=False)
     organisation = forms.ModelChoiceField(
@@ -161,13 +193,106 @@ class RoleForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=500, required=False)
 
 
+# The audit search's IP filter: a whole address or its beginning ("10.1.", "2001:db8:").
+IP_PREFIX = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+def _audit_object_types():
+    return ContentType.objects.filter(
+        app_label__in=["portal", "projects", "patents", "incentives", "reporting", "exchange"]
+    ).order_by("app_label", "model")
+
+
+class _ObjectTypeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        model = obj.model_class()
+        name = model._meta.verbose_name if model else obj.model
+        return f"{name} ({obj.app_label}.{obj.model})"
+
+
+def _moment(label):
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        help_text=_("A date, or a date and time."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
 class AuditFilterForm(BootstrapMixin, forms.Form):
-    event = forms.CharField(label=_("event"), required=False)
-    actor = forms.CharField(label=_("user"), required=False)
-    target = forms.CharField(label=_("object"), required=False)
-    since = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    """The audit admin's search. `until` comes out exclusive: a date alone means the whole day,
+    a time the whole minute."""
+
+    actor = forms.CharField(label=_("user"), required=False, max_length=150)
+    since = _moment(_("from"))
+    until = _moment(_("to"))
+    event = forms.CharField(label=_("event"), required=False, max_length=64)
+    outcome = forms.ChoiceField(
+        label=_("outcome"),
+        required=False,
+        choices=[("", "—"), *AuditEntry.Outcome.choices],
     )
-    until = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    target_type = _ObjectTypeField(
+        label=_("object type"), required=False, queryset=ContentType.objects.none()
     )
+    target_id = forms.CharField(label=_("object id"), required=False, max_length=64)
+    target = forms.CharField(label=_("object"), required=False, max_length=200)
+    ip = forms.CharField(
+        label=_("IP address"),
+        required=False,
+        max_length=45,
+        help_text=_("A whole address, or its beginning (10.1.)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_type"].queryset = _audit_object_types()
+
+    def clean_ip(self) -> str:
+        value = self.cleaned_data["ip"].strip()
+        if value and not IP_PREFIX.fullmatch(value):
+            raise forms.ValidationError(
+                _("Enter an IP address or its beginning: digits, dots and colons only.")
+            )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        until = cleaned.get("until")
+        if until is not None:
+            raw = str(self.data.get(self.add_prefix("until"), ""))
+            cleaned["until"] = until + (
+                timedelta(minutes=1) if ("T" in raw or " " in raw.strip()) else timedelta(days=1)
+            )
+        since = cleaned.get("since")
+        if since is not None and until is not None and cleaned["until"] <= since:
+            self.add_error("until", _("The end of the time range is before its start."))
+        return cleaned
+
+
+class OTPTokenForm(BootstrapMixin, forms.Form):
+    """The 6-digit code of an authenticator app; spaces (as some apps show "123 456") are
+    ignored. Whether the code is right is for the service to say."""
+
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = "".join(self.cleaned_data["token"].split())
+        if not (len(token) == 6 and token.isascii() and token.isdigit()):
+            raise forms.ValidationError(_("Enter the 6 digits your authenticator app shows."))
+        return token
+
+
+class LockoutReleaseForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("locked"),
+        choices=[("username", _("account")), ("ip_address", _("IP address"))],
+    )
+    value = forms.CharField(label=_("account or IP address"), max_length=255)
+    reason = forms.CharField(label=_("reason"), max_length=500, required=False)

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.identifiers import validate_credit_code
@@ -214,6 +215,17 @@ class User(AbstractUser):
         related_name="agents",
         help_text=_("For a city agency: the region it reports for (and the counties under it)."),
     )
+    # When the password was last set (portal/passwords.py stamps it): it expires after
+    # PASSWORD_MAX_AGE_DAYS. None means "change it at the next login" (a password set by an
+    # administrator).
+    password_changed_at = models.DateTimeField(
+        _("password changed at"), null=True, blank=True, default=timezone.now, editable=False
+    )
+    # When a disabled account was enabled again: inactivity (ACCOUNT_INACTIVE_DAYS) counts from
+    # the latest of this, the last login and the date joined.
+    reactivated_at = models.DateTimeField(
+        _("enabled again at"), null=True, blank=True, editable=False
+    )
 
     objects = UserManager()
 
@@ -242,6 +254,56 @@ class User(AbstractUser):
             raise ValidationError({"region": _("A city agency is scoped to a region.")})
 
 
+class PasswordHistory(models.Model):
+    """A hash of a password the user had, so the last PASSWORD_HISTORY ones are not reused.
+
+    Written by portal.passwords.PasswordHistoryValidator.password_changed, which Django calls
+    whenever a password is set and saved (password change, an administrator's reset, account
+    creation). Only the hash is kept, with the same hasher as the account's password.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="password_history",
+    )
+    password = models.CharField(_("password hash"), max_length=128)
+    created_at = models.DateTimeField(_("set at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("former password")
+        verbose_name_plural = _("former passwords")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class UserSession(models.Model):
+    """A session a user logged in with, so disabling the account can end every one of them.
+
+    Django's session table cannot be searched by user (the data is encoded); this small index
+    is written at login and whenever the session key changes (portal.accounts).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The audit log is append-only.")
@@ -254,7 +316,9 @@ class AuditEntry(models.Model):
     """One row per thing that happened. Rows are written once and never changed.
 
     The model refuses updates and deletes; on PostgreSQL a trigger refuses them too, so not even
-    raw SQL through the application's connection can rewrite history.
+    raw SQL through the application's connection can rewrite history. Each row also carries the
+    hash of its predecessor and its own hash (portal/audit.py), so `manage.py verify_audit_chain`
+    finds a row changed, removed or slipped in by someone who got past both.
     """
 
     class Outcome(models.TextChoices):
@@ -262,7 +326,8 @@ class AuditEntry(models.Model):
         FAILURE = "failure", _("Failure")
         DENIED = "denied", _("Denied")
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set by portal.audit.append once it holds the chain lock, so time order is chain order.
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -285,6 +350,10 @@ class AuditEntry(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The hash chain (portal/audit.py documents what is hashed): hex digests, never edited.
+    hash_algorithm = models.CharField(_("hash algorithm"), max_length=16, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=128, blank=True)
+    hash = models.CharField(_("hash"), max_length=128, blank=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -304,6 +373,32 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class AuditCheckpoint(models.Model):
+    """Where the audit chain starts after a purge (`manage.py purge_audit`).
+
+    The rows up to `last_id` went to an archive workbook; the first row still in the log must
+    chain to `last_hash`. The purge's own audit row repeats these values, so a checkpoint
+    forged to hide a deletion does not match the log.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+    actor_label = models.CharField(_("user name"), max_length=150, blank=True)
+    before = models.DateTimeField(_("purged rows before"))
+    last_id = models.BigIntegerField(_("last purged entry"), unique=True)
+    last_hash = models.CharField(_("hash of the last purged entry"), max_length=128)
+    rows = models.PositiveIntegerField(_("rows purged"))
+    archive = models.CharField(_("archive file"), max_length=500)
+    archive_sha256 = models.CharField(_("SHA-256 of the archive file"), max_length=64)
+
+    class Meta:
+        ordering = ["-last_id"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} ≤{self.last_id}"
 
 
 class Notification(models.Model):

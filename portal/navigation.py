@@ -40,6 +40,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Exchange"), "exchange:index", "exchange.view", "exchange"),
     NavItem(_("Organisations"), "portal:organisation_list", "organisation.list", "organisations"),
     NavItem(_("Users"), "portal:user_list", "user.list", "users"),
+    NavItem(_("Lockouts"), "portal:lockout_list", "lockout.manage", "lockouts"),
     NavItem(_("Regions"), "portal:region_list", "region.list", "regions"),
     NavItem(_("Audit log"), "portal:audit_list", "audit.view", "audit"),
     NavItem(_("API"), "api-docs", "portal.api", "api"),

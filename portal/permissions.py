@@ -169,6 +169,27 @@ def _assign_role(user: User, target: User | None) -> bool:
     return target is None or target.pk != user.pk
 
 
+@rule("lockout.manage")
+def _manage_lockouts(user: User, obj: None) -> bool:
+    """Security admin: sees the accounts and addresses locked after failed logins, lifts one."""
+    return user.role == Role.SECURITY_ADMIN
+
+
+@rule("otp.enrol")
+def _enrol_second_factor(user: User, obj: None) -> bool:
+    """Anyone may protect their own account with an authenticator app (portal/otp.py)."""
+    return True
+
+
+@rule("otp.reset")
+def _reset_second_factor(user: User, target: User | None) -> bool:
+    """Security admin removes a user's authenticators (a lost phone), never their own: another
+    security administrator does that, so no one can swap their own second factor alone."""
+    if user.role != Role.SECURITY_ADMIN:
+        return False
+    return target is None or target.pk != user.pk
+
+
 # Audit log -----------------------------------------------------------------------------------
 
 

@@ -1,5 +1,9 @@
 """Reads of the portal core, always scoped to the user asking."""
 
+import ipaddress
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -78,8 +82,20 @@ def user_get(*, user: User, pk: int) -> User:
 
 
 def audit_list(
-    *, user: User, event: str = "", actor: str = "", target: str = "", since=None, until=None
+    *,
+    user: User,
+    event: str = "",
+    actor: str = "",
+    target: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    outcome: str = "",
+    target_type: ContentType | None = None,
+    target_id: str = "",
+    ip: str = "",
 ) -> QuerySet[AuditEntry]:
+    """The audit log as the audit admin searches it: `since` inclusive, `until` exclusive; an
+    IP address matches whole, or by its beginning when it is not a whole address."""
     entries = permissions.scope(user, "audit.view", AuditEntry.objects.all())
     if event:
         entries = entries.filter(event__startswith=event)
@@ -88,9 +104,22 @@ def audit_list(
     if target:
         entries = entries.filter(target_label__icontains=target)
     if since:
-        entries = entries.filter(at__date__gte=since)
+        entries = entries.filter(at__gte=since)
     if until:
-        entries = entries.filter(at__date__lte=until)
+        entries = entries.filter(at__lt=until)
+    if outcome:
+        entries = entries.filter(outcome=outcome)
+    if target_type is not None:
+        entries = entries.filter(target_type=target_type)
+    if target_id:
+        entries = entries.filter(target_id=target_id)
+    if ip:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            entries = entries.filter(ip__startswith=ip)
+        else:
+            entries = entries.filter(ip=ip)
     return entries.select_related("target_type").order_by("-at", "-id")
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import events, permissions
+from portal import audit, events, permissions
 from portal.identifiers import normalise_credit_code
 from portal.middleware import current_client_ip
 from portal.models import (
@@ -54,7 +55,12 @@ def audit_record(
     actor_label: str = "",
     ip: str | None = None,
 ) -> AuditEntry:
-    """Append one row to the audit log. The client IP comes from the request being served."""
+    """Append one row to the audit log. The client IP comes from the request being served.
+
+    The row is chained to the one before it (portal/audit.py): on PostgreSQL this takes a lock
+    held to the end of the caller's transaction. Audit after the transaction's row locks
+    (select_for_update), as the services do: a row lock taken after the audit lock could wait
+    on a transaction that waits for the audit lock. Long transactions should audit late."""
     if actor is not None and not actor.is_authenticated:
         actor = None
     if before is not None and after is not None:
@@ -63,7 +69,7 @@ def audit_record(
         before = {key: before.get(key) for key in changed}
         after = {key: after[key] for key in changed}
     target_type = ContentType.objects.get_for_model(target) if target is not None else None
-    entry = AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor,
         actor_label=actor_label or (actor.get_username() if actor else ""),
         ip=ip or current_client_ip(),
@@ -76,6 +82,7 @@ def audit_record(
         before=before,
         after=after,
     )
+    audit.append(entry)
     if outcome == AuditEntry.Outcome.SUCCESS:
         events.publish(
             events.Event(
@@ -402,6 +409,10 @@ def user_create(
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is taken.")})
     user = User(username=username, name=name, email=email, phone=phone)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
     user.set_password(password)
     user.full_clean()
     user.save()
@@ -420,8 +431,11 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
     before = snapshot(target, USER_AUDITED)
     for key, value in data.items():
         setattr(target, key, value)
+    if target.is_active and not before["is_active"]:
+        # Enabled again: inactivity counts from now, or the nightly task would disable it again.
+        target.reactivated_at = timezone.now()
     target.full_clean()
-    target.save()
+    target.save()  # disabling ends the account's sessions (portal.accounts.on_user_saved)
     audit_record(
         actor=actor,
         event="user.update",
@@ -429,6 +443,27 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
         before=before,
         after=snapshot(target, USER_AUDITED),
     )
+    return target
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, user: User, password: str) -> User:
+    """System admin gives an account a new password (a user who forgot theirs). The user must
+    choose their own at the next login; the account's open sessions end."""
+    from portal import accounts  # accounts imports services
+
+    target = User.objects.select_for_update().get(pk=user.pk)
+    permissions.require(actor, "user.manage", target)
+    try:
+        password_validation.validate_password(password, target)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    target.set_password(password)
+    target.save(update_fields=["password"])  # the password history records it
+    User.objects.filter(pk=target.pk).update(password_changed_at=None)
+    target.password_changed_at = None
+    accounts.sessions_end(user=target)
+    audit_record(actor=actor, event="user.set_password", target=target)
     return target
 
 

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from incentives import api as incentives_api
 from patents import api as patents_api
-from portal import api, views
+from portal import api, ratelimits, views
 from projects import api as projects_api
 from reporting import api as reporting_api
 
@@ -41,7 +41,12 @@ portal_patterns = (
     [
         path("", views.home, name="home"),
         path(
-            "login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+            "login/",
+            # At most RATELIMIT_LOGIN password attempts per client address (429 beyond).
+            ratelimits.limit(ratelimits.LOGIN)(
+                auth_views.LoginView.as_view(redirect_authenticated_user=True)
+            ),
+            name="login",
         ),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
         path("password/", views.PasswordChangeView.as_view(), name="password_change"),
@@ -50,7 +55,10 @@ portal_patterns = (
             auth_views.PasswordChangeDoneView.as_view(),
             name="password_change_done",
         ),
-        path("register/", views.register, name="register"),
+        path("account/two-factor/", views.otp_account, name="otp_account"),
+        path("account/two-factor/enrol/", views.otp_enrol, name="otp_enrol"),
+        path("login/verify/", views.otp_verify, name="otp_verify"),
+        path("register/", ratelimits.limit(ratelimits.REGISTER)(views.register), name="register"),
         path("organisation/", views.my_organisation, name="my_organisation"),
         path("organisations/", views.organisation_list, name="organisation_list"),
         path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
@@ -69,6 +77,9 @@ portal_patterns = (
         path("users/", views.user_list, name="user_list"),
         path("users/new/", views.user_create, name="user_create"),
         path("users/<int:pk>/", views.user_edit, name="user_edit"),
+        path("security/lockouts/", views.lockout_list, name="lockout_list"),
+        path("security/lockouts/unlock/", views.lockout_release, name="lockout_release"),
+        path("users/<int:pk>/two-factor/reset/", views.otp_reset, name="otp_reset"),
         path("regions/", views.region_list, name="region_list"),
         path("audit/", views.audit_list, name="audit_list"),
         path("inbox/", views.inbox, name="inbox"),
@@ -88,9 +99,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/docs/", api.api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 
 # Uploaded files are never served as static media: each download goes through a view that asks
 # the permission module (projects:attachment_download).
+
+# Error pages without stack traces or exception text (portal/errors.py); 403 and 404 are
+# Django's own views rendering templates/403.html and 404.html.
+handler400 = "portal.errors.bad_request"
+handler500 = "portal.errors.server_error"

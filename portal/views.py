@@ -1,37 +1,54 @@
 """Pages of the portal core. Thin: parse input, call a selector or a service, render."""
 
 import csv
+import tempfile
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import login as otp_login
 
+from portal import accounts, errors, otp, permissions, ratelimits, selectors, services, uploads
 from portal import home as home_panels
-from portal import permissions, selectors, services
 from portal.celery import app as celery_app
 from portal.forms import (
     AuditFilterForm,
+    LockoutReleaseForm,
     OrganisationForm,
+    OTPTokenForm,
     QualificationForm,
     RegistrationForm,
     RejectForm,
     RoleForm,
     UserCreateForm,
     UserEditForm,
+    UserPasswordForm,
 )
 from portal.models import Organisation, Role
+from portal.spreadsheets import csv_cell
 
 
 def permission_required(code: str) -> Callable:
@@ -291,9 +308,25 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     role_form = RoleForm(
         initial={"role": target.role, "organisation": target.organisation, "region": target.region}
     )
+    password_form = UserPasswordForm()
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "details" and may_manage:
+            if action == "password" and may_manage:
+                password_form = UserPasswordForm(request.POST)
+                if password_form.is_valid():
+                    services.user_set_password(
+                        actor=request.user,
+                        user=target,
+                        password=password_form.cleaned_data["password"],
+                    )
+                    messages.success(
+                        request,
+                        _("New password set. %(name)s must choose their own at the next login.")
+                        % {"name": target.username},
+                    )
+                    return redirect("portal:user_edit", pk=pk)
+            elif request.POST.get("action") == "details" and may_manage:
                 details = UserEditForm(request.POST, instance=target)
                 if details.is_valid():
                     data = {name: details.cleaned_data[name] for name in details.changed_data}
@@ -311,7 +344,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise PermissionDenied
         except ValidationError as error:
-            form_errors_from(role_form if request.POST.get("action") == "role" else details, error)
+            forms_by_action = {"role": role_form, "password": password_form}
+            form_errors_from(forms_by_action.get(action, details), error)
     return render(
         request,
         "portal/user_edit.html",
@@ -319,10 +353,61 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "details": details,
             "role_form": role_form,
+            "password_form": password_form,
             "may_manage": may_manage,
             "may_assign": may_assign,
+            "may_reset_otp": permissions.can(request.user, "otp.reset", target),
+            "otp_enabled": otp.confirmed_device(target) is not None,
         },
     )
+
+
+# Lockouts after failed logins (portal/accounts.py) ---------------------------------------------
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None):
+    """What django-axes answers a locked login (AXES_LOCKOUT_CALLABLE): the login page with one
+    message, whether the user name exists and whether the password was right."""
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    message = _(
+        "Too many failed logins. Logging in is blocked for %(minutes)d minutes; the security "
+        "administrator can unblock it sooner."
+    ) % {"minutes": settings.AXES_COOLOFF_TIME.total_seconds() // 60}
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "locked_out": message, "next": request.POST.get("next", "")},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
+
+@permission_required("lockout.manage")
+def lockout_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/lockout_list.html",
+        {"lockouts": accounts.lockout_list(user=request.user), "form": LockoutReleaseForm()},
+    )
+
+
+@require_POST
+@permission_required("lockout.manage")
+def lockout_release(request: HttpRequest) -> HttpResponse:
+    form = LockoutReleaseForm(request.POST)
+    if form.is_valid():
+        try:
+            accounts.lockout_release(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("%(value)s is unlocked.") % {"value": form.cleaned_data["value"]}
+            )
+    else:
+        for field, errors_ in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors_)}")
+    return redirect("portal:lockout_list")
 
 
 # Regions -------------------------------------------------------------------------------------
@@ -339,14 +424,43 @@ def region_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
+    """Search the audit log; export what the search found as .csv or .xlsx (audited)."""
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # A search that cannot be read finds nothing (and exports nothing), never everything.
+        return render(request, "portal/audit_list.html", {"form": form, "page": None}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
     entries = selectors.audit_list(user=request.user, **filters)
-    if request.GET.get("format") == "csv":
-        return _audit_csv(request, entries)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        if ratelimits.over_limit(request, ratelimits.EXPORT, method=None):
+            return errors.too_many(request)
+        return _audit_csv(request, entries) if fmt == "csv" else _audit_xlsx(request, entries)
     return render(
         request, "portal/audit_list.html", {"form": form, "page": paginate(request, entries)}
     )
+
+
+def _audit_xlsx(request: HttpRequest, entries) -> FileResponse:
+    """The rows found, as .xlsx written to a temporary file (on disk past a few MB), then
+    streamed; openpyxl's write-only mode keeps memory bounded however long the log."""
+    from portal import exporters
+
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        rows = exporters.audit_workbook(entries.iterator(chunk_size=2000), handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    services.audit_record(
+        actor=request.user,
+        event="audit.export",
+        reason=request.GET.urlencode(),
+        after={"format": "xlsx", "rows": rows},
+    )
+    name = f"audit-log-{timezone.localdate():%Y%m%d}.xlsx"
+    return uploads.file_response(handle, name=name, content_type=uploads.XLSX_TYPE)
 
 
 class _Echo:
@@ -354,14 +468,13 @@ class _Echo:
         return value
 
 
-def _csv_safe(value: object) -> str:
-    """Spreadsheet programs run cells that start with = + - @ as formulas; defuse them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def _audit_csv(request: HttpRequest, entries) -> StreamingHttpResponse:
-    services.audit_record(actor=request.user, event="audit.export", reason=request.GET.urlencode())
+    services.audit_record(
+        actor=request.user,
+        event="audit.export",
+        reason=request.GET.urlencode(),
+        after={"format": "csv"},
+    )
     writer = csv.writer(_Echo())
     header = [
         _("time"),
@@ -379,7 +492,7 @@ def _audit_csv(request: HttpRequest, entries) -> StreamingHttpResponse:
         yield "\ufeff" + writer.writerow(header)  # BOM: Excel and WPS then read UTF-8
         for entry in entries.iterator(chunk_size=2000):
             yield writer.writerow(
-                _csv_safe(value)
+                csv_cell(value)  # = + - @ tab CR would run in a spreadsheet: defused
                 for value in (
                     timezone.localtime(entry.at).isoformat(),
                     entry.actor_label,
@@ -394,7 +507,7 @@ def _audit_csv(request: HttpRequest, entries) -> StreamingHttpResponse:
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    uploads.protect(response, name="audit-log.csv")
     return response
 
 
@@ -413,6 +526,125 @@ def inbox_mark_read(request: HttpRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     services.notification_mark_read(user=request.user, notification_ids=ids or None)
     return redirect("portal:inbox")
+
+
+# Second factor (portal/otp.py) ---------------------------------------------------------------
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _with_query(url: str, request: HttpRequest) -> str:
+    query = request.GET.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+def _otp_signed_in(request: HttpRequest, device) -> None:
+    otp_login(request, device)
+    # A new session key once the second factor is given: a key seen before it is worth nothing.
+    request.session.cycle_key()
+
+
+@login_required
+def otp_account(request: HttpRequest) -> HttpResponse:
+    """The account page's "Two-factor authentication" section: status, enable, disable."""
+    user = request.user
+    device = otp.confirmed_device(user)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and device is not None and form.is_valid():
+        try:
+            otp.otp_disable(user=user, token=form.cleaned_data["token"])
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            request.session.pop(otp.SESSION_ENROLLED, None)
+            messages.success(request, _("Two-factor authentication is off."))
+            return redirect("portal:otp_account")
+    return render(
+        request,
+        "portal/otp_account.html",
+        {"device": device, "required": otp.required_by_policy(user), "form": form},
+    )
+
+
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if otp.confirmed_device(user) is not None:
+        # Enrolling another device would need only the password: verify the existing one.
+        if otp.is_verified(user):
+            messages.info(request, _("Two-factor authentication is already enabled."))
+            return redirect("portal:otp_account")
+        return redirect(_with_query(reverse("portal:otp_verify"), request))
+    device = otp.otp_device_for_enrolment(user=user)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = otp.otp_enrol(user=user, token=form.cleaned_data["token"])
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            _otp_signed_in(request, device)
+            request.session[otp.SESSION_ENROLLED] = True
+            messages.success(
+                request,
+                _("Two-factor authentication is on. Every login will now ask for a code."),
+            )
+            return redirect(_next_url(request, reverse("portal:otp_account")))
+    return render(
+        request,
+        "registration/otp_enrol.html",
+        {
+            "form": form,
+            "qr_code": mark_safe(otp.qr_code_svg(device)),  # noqa: S308 - our own segno markup
+            "secret": otp.secret_base32(device),
+            "required": otp.required_by_policy(user),
+            "next": _next_url(request, ""),
+        },
+    )
+
+
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if otp.is_verified(user):
+        return redirect(_next_url(request, reverse("portal:home")))
+    if otp.confirmed_device(user) is None:
+        return redirect(_with_query(reverse("portal:otp_enrol"), request))
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = otp.otp_verify(user=user, token=form.cleaned_data["token"])
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            _otp_signed_in(request, device)
+            return redirect(_next_url(request, reverse("portal:home")))
+    return render(
+        request, "registration/otp_verify.html", {"form": form, "next": _next_url(request, "")}
+    )
+
+
+@require_POST
+@permission_required("user.list")
+def otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.user_get(user=request.user, pk=pk)
+    count = otp.otp_reset(actor=request.user, user=target)
+    if count:
+        messages.success(
+            request,
+            _("Two-factor authentication of %(name)s was reset: they enrol again at next login.")
+            % {"name": target.username},
+        )
+    else:
+        messages.info(request, _("%(name)s had no authenticator.") % {"name": target.username})
+    return redirect("portal:user_edit", pk=pk)
 
 
 # Health --------------------------------------------------------------------------------------
