@@ -12,7 +12,9 @@
     animation: false,
     grid: { left: 60, right: 16, top: 36, bottom: 48 },
     legend: { top: 0 },
-    tooltip: { trigger: "axis" },
+    // Drawn in the chart, not as HTML: the HTML tooltip is markup with style attributes,
+    // which the Content-Security-Policy (style-src 'self') blocks.
+    tooltip: { trigger: "axis", renderMode: "richText" },
     xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: 30 } },
     yAxis: { type: "value", name: data.unit },
     series: [

@@ -11,7 +11,9 @@
     chart.setOption({
       animation: false,
       grid: { left: 50, right: 16, top: 24, bottom: 24 },
-      tooltip: { trigger: "axis" },
+      // Drawn in the chart, not as HTML: the HTML tooltip is markup with style attributes,
+      // which the Content-Security-Policy (style-src 'self') blocks.
+      tooltip: { trigger: "axis", renderMode: "richText" },
       xAxis: { type: "category", data: data.periods },
       yAxis: { type: "value", name: data.unit, scale: true },
       series: [
