@@ -7,18 +7,18 @@ puts the mapping's headers and the rows' cells, formula-safe, into .xlsx (write-
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from exchange.fields import CellError, read, text, write
 from portal.problems import Problem
-from portal.spreadsheets import check_size, check_xlsx, safe
+from portal.spreadsheets import check_xlsx, csv_cell, read_sheet, row_formula_problems, safe
+from portal.uploads import SPREADSHEETS, check_upload, decode_text
 
 HEADER_SEARCH_ROWS = 20
 
@@ -30,62 +30,29 @@ class Parsed:
     sheet: str = ""
 
 
-def _rows_xlsx(data: bytes, name: str, sheet_name: str) -> tuple[str, Iterator[list[Any]]]:
-    check_xlsx(data, name=name)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a malformed file
-        raise ValidationError(
-            _("%(name)s could not be read as a workbook (%(error)s).")
-            % {"name": name, "error": type(error).__name__},
-            code="workbook",
-        ) from error
-    sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
-    sheet.reset_dimensions()  # a lying dimension tag must not hide rows
-
-    def rows() -> Iterator[list[Any]]:
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-        workbook.close()
-
-    return sheet.title, rows()
-
-
-def _rows_csv(data: bytes, name: str) -> tuple[str, Iterator[list[Any]]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            decoded = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte sequence
-        raise ValidationError(_("%(name)s is not a text file.") % {"name": name})
-    return name, iter(list(csv.reader(io.StringIO(decoded))))
-
-
 def read_file(handle: IO[bytes], *, name: str, size: int, max_bytes: int, mapping) -> Parsed:
-    check_size(name=name, size=size, max_bytes=max_bytes)
+    """An .xlsx or plain-text .csv, judged by its content (portal.uploads), read through the
+    mapping."""
+    kind = check_upload(name=name, handle=handle, size=size, max_bytes=max_bytes,
+                        accept=SPREADSHEETS)  # fmt: skip
+    if kind.code == "csv":
+        text = decode_text(handle) or ""
+        return read_rows(iter(list(csv.reader(io.StringIO(text)))), mapping=mapping, sheet=name)
     data = handle.read()
-    lowered = name.lower()
-    if lowered.endswith(".csv"):
-        sheet, rows = _rows_csv(data, name)
-    elif lowered.endswith(".xlsx"):
-        sheet, rows = _rows_xlsx(data, name, mapping.sheet)
-    else:
-        raise ValidationError(
-            _("%(name)s: upload an .xlsx or .csv file (save an .xls as .xlsx first).")
-            % {"name": name},
-            code="type",
-        )
-    return read_rows(rows, mapping=mapping, sheet=sheet)
+    check_xlsx(data, name=name)
+    found = read_sheet(data, name=name, sheet_name=mapping.sheet)
+    return read_rows(found.rows, mapping=mapping, sheet=found.title, formulas=found.formulas)
 
 
 def _headers(row: list[Any]) -> dict[str, int]:
     return {text(value).replace("\n", "").replace(" ", ""): i for i, value in enumerate(row)}
 
 
-def read_rows(rows: Iterable[list[Any]], *, mapping, sheet: str = "") -> Parsed:
-    """Rows of cells → rows of portal values keyed by field, and problems by cell."""
+def read_rows(
+    rows: Iterable[list[Any]], *, mapping, sheet: str = "", formulas: dict[str, str] | None = None
+) -> Parsed:
+    """Rows of cells → rows of portal values keyed by field, and problems by cell (a formula's
+    cell flagged as in every import: portal.spreadsheets.formula_problem)."""
     parsed = Parsed(sheet=sheet)
     columns = mapping.columns
     wanted = {c["header"].replace(" ", "") for c in columns if c.get("required")}
@@ -116,7 +83,9 @@ def read_rows(rows: Iterable[list[Any]], *, mapping, sheet: str = "") -> Parsed:
             continue
         cells: dict[str, str] = {}
         values: dict[str, Any] = {"_row": number, "_cells": cells}
-        good = True
+        flagged = row_formula_problems(formulas or {}, number=number, values=row, sheet=sheet)
+        parsed.problems.extend(flagged)
+        good = not any(p.is_blocking for p in flagged)
         for column in columns:
             index = header_at.get(column["header"].replace(" ", ""))
             raw = row[index] if index is not None and index < len(row) else None
@@ -174,6 +143,6 @@ def write_csv(rows: Iterable[dict[str, Any]], *, mapping, handle: IO[str]) -> in
     count = 0
     for row in rows:
         cells = [write(c, row.get(c["field"])) for c in mapping.columns]
-        writer.writerow(["" if v is None else safe(v) for v in cells])
+        writer.writerow([csv_cell(v) for v in cells])
         count += 1
     return count

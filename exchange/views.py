@@ -26,6 +26,7 @@ from exchange.forms import (
 )
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS, Target
+from portal import ratelimits, uploads
 from portal.services import audit_record
 from portal.views import form_errors_from, paginate, permission_required
 
@@ -129,6 +130,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @exchange_required
+@ratelimits.limit(ratelimits.UPLOAD)
 def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload, then read the dry run: every problem at its cell and what would change; the
     confirm button only when nothing blocks."""
@@ -208,6 +210,7 @@ def ascii_filename(name: str, fmt: str) -> str:
 
 
 @exchange_required
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def export(request: HttpRequest, pk: int) -> HttpResponse:
     """The mapping's rows as .xlsx or .csv; parameters from the query (only known ones), over
     the mapping's own fixed ones."""
@@ -237,8 +240,7 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, message)
         return redirect("exchange:index")
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{ascii_filename(name, fmt)}"'
-    return response
+    return uploads.protect(response, name=ascii_filename(name, fmt))
 
 
 # Mappings ------------------------------------------------------------------------------------
@@ -357,6 +359,13 @@ def run_file(request: HttpRequest, pk: int) -> FileResponse:
         target=run,
         after={"mapping": run.mapping.code, "name": run.original_name},
     )
-    return FileResponse(
-        run.file.open("rb"), as_attachment=True, filename=run.original_name or run.file.name
+    kind = uploads.kind_of_stored(run.file)
+    return uploads.file_response(
+        run.file.open("rb"),
+        name=run.original_name or kind_name(kind),
+        content_type=kind.content_type if kind else "application/octet-stream",
     )
+
+
+def kind_name(kind) -> str:
+    return f"exchange{kind.suffix if kind else ''}"

@@ -36,6 +36,7 @@ from incentives.serializers import (
 )
 from portal.api import Can
 from portal.models import Region
+from portal.ratelimits import UPLOAD, api_limit
 
 
 class ActionCodes:
@@ -199,6 +200,7 @@ class ClaimViewSet(
         request={"multipart/form-data": ClaimAttachSerializer}, responses={201: ClaimSerializer}
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @api_limit(UPLOAD)
     def files(self, request: Request, pk=None) -> Response:
         """Attach a piece of evidence (checked by content) to a draft or returned claim."""
         claim = self.get_object()

@@ -2,14 +2,13 @@
 quarter of payment, and budgets against spending. Chinese headers whatever the language of the
 request (the workbook is exchanged as it is); amounts are numbers in yuan, never text."""
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from incentives.spending import BudgetRow, Row, Spending
+from portal import spreadsheets
 from portal.spreadsheets import safe
 
 YUAN, COUNT, PERCENT = "#,##0.00", "0", "0.0"
@@ -87,6 +86,4 @@ def spending_workbook(data: Spending) -> bytes:
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 100
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.save(workbook)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from incentives.models import MONEY, Claim, ClaimFile, Payment, Policy
 from portal.models import Qualification, Region
+from portal.serializers import SlugRelatedField
 
 AMOUNT = {**MONEY, "min_value": Decimal("0.00"), "help_text": "Yuan, to the fen."}
 POSITIVE = {**MONEY, "min_value": Decimal("0.01"), "help_text": "Yuan, to the fen."}
@@ -124,6 +125,15 @@ class ClaimInputSerializer(serializers.Serializer):
         if organisation is not None:
             self.fields["recognition"].queryset = organisation.qualifications.all()
 
+    def validate_interest_payments(self, rows: list[dict]) -> list[dict]:
+        # A partial update (PATCH) does not make a payment's own fields optional: DRF would let
+        # a row without them through.
+        if any("date" not in row or "amount" not in row for row in rows):
+            raise serializers.ValidationError(
+                _("Each interest payment needs a date and an amount.")
+            )
+        return rows
+
     def data_for_service(self) -> dict:
         data = dict(self.validated_data)
         if "interest_payments" in data:
@@ -201,7 +211,7 @@ class BudgetSerializer(serializers.Serializer):
 class BudgetInputSerializer(serializers.Serializer):
     policy_code = serializers.SlugField(max_length=40, help_text="A policy's code.")
     year = serializers.IntegerField(min_value=2000, max_value=2100)
-    region = serializers.SlugRelatedField(
+    region = SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(),
         help_text="The province (610000), or the city of a city policy.",
     )  # fmt: skip

@@ -28,7 +28,7 @@ from incentives.forms import (
     policy_regions,
 )
 from incentives.models import Claim, Policy
-from portal import permissions
+from portal import permissions, ratelimits, uploads
 from portal.models import Region
 from portal.services import audit_record
 from portal.views import form_errors_from, paginate, permission_required
@@ -210,6 +210,7 @@ def _current_policy(request: HttpRequest, pk: int) -> Policy:
 
 
 @permission_required("incentive.claim.create")
+@ratelimits.limit(ratelimits.UPLOAD)
 def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
     policy = _current_policy(request, pk)
     today = timezone.localdate()
@@ -251,6 +252,7 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@ratelimits.limit(ratelimits.UPLOAD)
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft: figures, evidence, the entitlement computed with its working, submit."""
     claim = selectors.claim_get(user=request.user, pk=pk)
@@ -437,7 +439,12 @@ def claim_file_download(request: HttpRequest, pk: int, file_pk: int) -> FileResp
         target=claim,
         after={"name": stored.original_name, "label": stored.label},
     )
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name)
+    kind = uploads.kind_of_stored(stored.file)
+    return uploads.file_response(
+        stored.file.open("rb"),
+        name=stored.original_name,
+        content_type=kind.content_type if kind else "application/octet-stream",
+    )
 
 
 @permission_required("incentive.claim.list")
@@ -555,6 +562,7 @@ def spending_page(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("incentive.spending.view")
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def spending_export(request: HttpRequest) -> HttpResponse:
     """The spending page as .xlsx, one sheet per breakdown."""
     from incentives import exporters, spending
@@ -568,6 +576,4 @@ def spending_export(request: HttpRequest) -> HttpResponse:
         after={"export": "spending", "year": year},
     )
     name = f"incentive-spending-{year or 'all'}-{timezone.localdate():%Y%m%d}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return uploads.protect(HttpResponse(content, content_type=XLSX), name=name)

@@ -24,6 +24,7 @@ from patents.serializers import (
     ScreenSerializer,
 )
 from portal.api import Can
+from portal.ratelimits import UPLOAD, api_limit
 
 
 class PatentFilter(django_filters.FilterSet):
@@ -52,10 +53,11 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ScreenSerializer, responses=PatentSerializer)
     @action(detail=True, methods=["post"])
     def screen(self, request: Request, pk=None) -> Response:
+        patent = self.get_object()  # 404 for a patent outside the pool, whatever the payload
         serializer = ScreenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patent = services.patent_screen(
-            actor=request.user, patent=self.get_object(), **serializer.validated_data
+            actor=request.user, patent=patent, **serializer.validated_data
         )
         return Response(PatentSerializer(patent).data)
 
@@ -63,11 +65,10 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def push(self, request: Request, pk=None) -> Response:
         """A reviewer pushes the patent to chosen enterprises (each is told once)."""
+        patent = self.get_object()
         serializer = PushSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        count = services.patent_push(
-            actor=request.user, patent=self.get_object(), **serializer.validated_data
-        )
+        count = services.patent_push(actor=request.user, patent=patent, **serializer.validated_data)
         return Response({"pushed": count})
 
 
@@ -80,6 +81,7 @@ class PatentImportViewSet(viewsets.ViewSet):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=ImportSerializer, responses={200: OpenApiTypes.OBJECT})
+    @api_limit(UPLOAD)
     def create(self, request: Request) -> Response:
         serializer = ImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -133,10 +135,11 @@ class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=ConversionEndSerializer, responses=ConversionSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk=None) -> Response:
+        conversion = self.get_object()
         serializer = ConversionEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = services.conversion_end(
-            actor=request.user, conversion=self.get_object(), **serializer.validated_data
+            actor=request.user, conversion=conversion, **serializer.validated_data
         )
         return Response(ConversionSerializer(event).data)
 
@@ -208,8 +211,8 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=FeedbackSerializer, responses=MatchSerializer)
     @action(detail=True, methods=["post"])
     def feedback(self, request: Request, pk=None) -> Response:
+        match = self.get_object()
         serializer = FeedbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        match = self.get_object()
         services.feedback_give(actor=request.user, match=match, **serializer.validated_data)
         return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data)

@@ -1,6 +1,5 @@
 """Excel out of the patent pool (openpyxl): the import template, and the pool itself."""
 
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
@@ -15,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from patents import importers
 from patents.models import INTENSIVE_INDUSTRIES, Patent
+from portal import spreadsheets
 from portal.spreadsheets import safe
 
 WIDTHS = [18, 36, 12, 10, 12, 12, 20, 20, 40, 12, 24, 12, 14, 20]
@@ -60,9 +60,7 @@ def patent_template() -> bytes:
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 90
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.save(workbook)
 
 
 # The pool ------------------------------------------------------------------------------------

@@ -16,11 +16,10 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from patents.models import Patent
-from portal import spreadsheets
+from portal import spreadsheets, uploads
 from portal.identifiers import parse_patent_number
 from portal.problems import WARNING, Problem
 
@@ -104,43 +103,25 @@ def _date(value: Any) -> date | None:
     raise ValueError(text)
 
 
-def _rows_xlsx(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a malformed file
-        raise ValidationError(
-            _("%(name)s could not be read as a workbook (%(error)s).")
-            % {"name": name, "error": type(error).__name__},
-            code="workbook",
-        ) from error
-    sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, list(row)
-    workbook.close()
-
-
-def _rows_csv(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte sequence
-        raise ValidationError(_("%(name)s is not a text file.") % {"name": name})
+def _rows_csv(text: str) -> Iterator[tuple[int, list[Any]]]:
     yield from enumerate(csv.reader(io.StringIO(text)), start=1)
 
 
 def read_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> ParsedList:
-    """Parse a patent list. Raises ValidationError when the file cannot be read at all."""
-    spreadsheets.check_size(name=name, size=size, max_bytes=max_bytes)
-    data = handle.read()
-    if name.lower().endswith(".csv"):
-        rows = _rows_csv(data, name)
+    """Parse a patent list. Raises ValidationError when the file cannot be read at all: too big,
+    not an .xlsx or plain-text .csv by its content (portal.uploads), or an unsafe workbook."""
+    kind = uploads.check_upload(
+        name=name, handle=handle, size=size, max_bytes=max_bytes, accept=uploads.SPREADSHEETS
+    )
+    formulas: dict[str, str] = {}
+    if kind.code == "csv":
+        rows = _rows_csv(uploads.decode_text(handle) or "")
         sheet = name
     else:
+        data = handle.read()
         spreadsheets.check_xlsx(data, name=name)
-        rows = _rows_xlsx(data, name)
+        found = spreadsheets.read_sheet(data, name=name, sheet_name=SHEET)
+        rows, formulas = enumerate(found.rows, start=1), found.formulas
         sheet = SHEET
     parsed = ParsedList()
     columns: dict[str, int] | None = None
@@ -162,6 +143,12 @@ def read_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> 
         if not any(_text(v) for v in values):
             continue
         parsed.total += 1
+        flagged = spreadsheets.row_formula_problems(
+            formulas, number=number, values=values, sheet=sheet
+        )
+        parsed.problems.extend(flagged)
+        if any(p.is_blocking for p in flagged):
+            continue
         row = _row(values, columns, number, sheet, parsed.problems, seen)
         if row is not None:
             parsed.rows.append(row)

@@ -27,7 +27,7 @@ from patents.forms import (
     ScreenForm,
 )
 from patents.models import Conversion
-from portal import permissions
+from portal import permissions, ratelimits, uploads
 from portal.services import audit_record
 from portal.views import form_errors_from, paginate, permission_required
 
@@ -59,13 +59,15 @@ def pool(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("patent.pool.manage")
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(exporters.patent_template(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="patent-list-template.xlsx"'
-    return response
+    audit_record(actor=request.user, event="patent.template.download")
+    return uploads.protect(response, name="patent-list-template.xlsx")
 
 
 @permission_required("patent.pool.manage")
+@ratelimits.limit(ratelimits.UPLOAD)
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
@@ -343,6 +345,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("patent.pool.view")
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def export(request: HttpRequest) -> FileResponse:
     """The pool the user may see, filtered as on the page, as .xlsx. The workbook is written to
     a temporary file (on disk once it grows past a few MB), then streamed; the file goes when
@@ -362,4 +365,4 @@ def export(request: HttpRequest) -> FileResponse:
         after={"rows": rows},
     )
     name = f"patent-pool-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
+    return uploads.file_response(handle, name=name, content_type=XLSX)

@@ -3,9 +3,14 @@
 from typing import Any
 
 import django_filters
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.request import Request
@@ -23,7 +28,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     Services raise Django's ValidationError; here it becomes the same 400 a serializer gives.
     """
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DataError):
+        # The database refused a value (too long, out of range, a NUL character) that some
+        # field's validation let through: the client's input is wrong, not the server.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("A value is too long, too large or holds characters that "
+                                    "cannot be stored.")]}
+        )  # fmt: skip
+    elif isinstance(exc, DjangoValidationError):
         errors = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
@@ -101,3 +113,13 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.organisation_list(user=self.request.user).prefetch_related(
             "qualifications"
         )
+
+
+# Swagger UI at /api/v1/docs/. drf-spectacular's plain view writes its start-up script inline;
+# the split view serves it from this same URL (?script), so script-src stays 'self' here as on
+# every other page. The page template (drf-spectacular's, not ours) still holds one inline <style>
+# element, so style-src gets 'unsafe-inline' on this page only, in the enforced and the
+# report-only policy alike (CSP_REPORT_ONLY). Styles cannot run code; scripts stay locked down.
+api_docs = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+for _report_only in (False, True):
+    api_docs = csp_update({"style-src": [UNSAFE_INLINE]}, REPORT_ONLY=_report_only)(api_docs)

@@ -436,7 +436,13 @@ class ProgressReportViewSet(
     """Progress reports and final reports (the acceptance request) of the visible projects."""
 
     permission_classes = [Can]
-    permission_codes = {"list": "project.application.list", "retrieve": "project.application.list"}
+    # Filing is an applicant's, for its own project (the service's rule); a role that sees no
+    # applications at all is refused before its payload is read.
+    permission_codes = {
+        "list": "project.application.list",
+        "retrieve": "project.application.list",
+        "create": "project.application.list",
+    }
     serializer_class = ProgressReportSerializer
     filter_backends = []
     lookup_value_regex = r"\d+"

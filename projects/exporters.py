@@ -1,12 +1,12 @@
 """Excel exports of the projects app (openpyxl): the ranking of a category and its scores."""
 
-import io
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from portal import spreadsheets
 from portal.spreadsheets import safe
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -127,6 +127,4 @@ def ranking_workbook(ranking) -> bytes:
         score_rows,
         [16, 36, 12, *[14 for _c in criteria], 8, 40],
     )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.save(workbook)

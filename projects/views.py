@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import permissions
+from portal import permissions, ratelimits, uploads
 from portal.services import audit_record
 from portal.views import form_errors_from, paginate, permission_required
 from projects import eligibility, exporters, selectors, services, workflow
@@ -152,6 +152,17 @@ def _lot_inputs(lot_forms) -> list[services.LotInput]:
     ]
 
 
+def _rows_intact(lot_forms, categories) -> bool:
+    """Each category's row came back, in order. A truncated or tampered form (rows missing,
+    added or swapped) is refused with a message, never a server error."""
+    if not lot_forms.management_form.is_valid() or len(lot_forms.forms) != len(categories):
+        return False
+    return all(
+        str(lot_form.data.get(lot_form.add_prefix("category"), "")) == str(category.pk)
+        for lot_form, category in zip(lot_forms.forms, categories, strict=True)
+    )
+
+
 def _call_form(request: HttpRequest, call=None) -> HttpResponse:
     categories = list(Category.objects.all())
     existing = {lot.category_id: lot for lot in call.lots.all()} if call else {}
@@ -182,7 +193,14 @@ def _call_form(request: HttpRequest, call=None) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = CallForm(data, initial=initial)
     lot_forms = LotFormSet(data, initial=lot_initial, prefix="lot")
-    if request.method == "POST" and form.is_valid() and lot_forms.is_valid():
+    if data is not None and not _rows_intact(lot_forms, categories):
+        form.is_valid()
+        form.add_error(
+            None,
+            _("The category rows of the form came back incomplete: reload the page and try again."),
+        )
+        lot_forms = LotFormSet(initial=lot_initial, prefix="lot")
+    elif request.method == "POST" and form.is_valid() and lot_forms.is_valid():
         try:
             lots = _lot_inputs(lot_forms)
             if call is None:
@@ -406,6 +424,7 @@ def application_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@ratelimits.limit(ratelimits.UPLOAD)
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(
         user=request.user, pk=pk, code="project.application.edit"
@@ -439,11 +458,8 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         target=attachment.application,
         after={"name": attachment.name},
     )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
+    return uploads.file_response(
+        attachment.file.open("rb"), name=attachment.name, content_type=attachment.content_type
     )
 
 
@@ -582,11 +598,13 @@ def _report(request: HttpRequest, pk: int, *, final: bool) -> HttpResponse:
 
 
 @login_required
+@ratelimits.limit(ratelimits.UPLOAD)
 def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
     return _report(request, pk, final=False)
 
 
 @login_required
+@ratelimits.limit(ratelimits.UPLOAD)
 def acceptance_request(request: HttpRequest, pk: int) -> HttpResponse:
     return _report(request, pk, final=True)
 
@@ -676,6 +694,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("project.ranking.view")
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
     lot = selectors.lot_get(pk=pk)
     result = selectors.ranking(user=request.user, lot=lot)
@@ -690,9 +709,7 @@ def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    filename = f"ranking-{lot.call.year}-{lot.code}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return uploads.protect(response, name=f"ranking-{lot.call.year}-{lot.code}.xlsx")
 
 
 @permission_required("project.application.review")

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from portal import permissions
 from portal.api import Can
 from portal.models import Region
+from portal.ratelimits import UPLOAD, api_limit
 from reporting import selectors, services
 from reporting.models import (
     DataElement,
@@ -191,6 +192,7 @@ class StatReturnViewSet(PerAction, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=UploadSerializer)
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @api_limit(UPLOAD)
     def upload(self, request: Request, pk=None) -> Response:
         """Upload a filled workbook. dry_run (default true) lists every problem and what would
         change; dry_run=false stores all values or none."""

@@ -6,7 +6,6 @@ names stay as they are; only the input and comment cells are unlocked, and the i
 number validation (whole or decimal, not below the element's lowest value).
 """
 
-import io
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from portal import spreadsheets
 from portal.spreadsheets import safe
 from reporting import layout
 from reporting.models import DataElement, StatReturn
@@ -43,9 +43,7 @@ def _number(value: Decimal | None):
 
 
 def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.save(workbook)
 
 
 def _header(sheet, row: int, headers: list[str], widths: list[int]) -> None:

@@ -5,16 +5,14 @@ problem names its sheet and cell. Numbers typed as text, with thousands separato
 digits or surrounding spaces are read (`reporting.numbers`); an ambiguous one is an error.
 """
 
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from portal import spreadsheets
+from portal import spreadsheets, uploads
 from portal.selectors import region_by_code
 from reporting import layout
 from reporting.models import DataElement
@@ -38,18 +36,13 @@ class ParsedReturn:
 def open_workbook(handle: IO[bytes], *, name: str, size: int, max_bytes: int):
     """Both views of the workbook (formulas, and the values Excel cached for them), or a clear
     refusal for a file that is too large, is not an .xlsx, or is damaged."""
-    spreadsheets.check_size(name=name, size=size, max_bytes=max_bytes)
+    uploads.check_upload(
+        name=name, handle=handle, size=size, max_bytes=max_bytes, accept=uploads.WORKBOOK
+    )
     data = handle.read()
     spreadsheets.check_xlsx(data, name=name, max_uncompressed=MAX_UNCOMPRESSED)
-    try:
-        formulas = load_workbook(io.BytesIO(data), data_only=False)
-        values = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a malformed file
-        raise ValidationError(
-            _("%(name)s could not be read as a workbook (%(error)s).")
-            % {"name": name, "error": type(error).__name__},
-            code="workbook",
-        ) from error
+    formulas = spreadsheets.open_workbook(data, name=name, read_only=False, data_only=False)
+    values = spreadsheets.open_workbook(data, name=name, read_only=False, data_only=True)
     return formulas, values
 
 
@@ -190,21 +183,20 @@ def read_return(
             continue
         element = by_code[code]
         raw = value_cell.value
-        typed = formula_sheet.cell(row=row, column=value_col).value
-        if isinstance(typed, str) and typed.startswith("=") and raw is None:
-            parsed.problems.append(
-                Problem(
-                    _(
-                        "%(name)s is a formula with no computed value: open and save the file in "
-                        "Excel or WPS, or type the number."
-                    )
-                    % {"name": element.name},
-                    sheet=title,
-                    cell=value_cell.coordinate,
-                    code=code,
-                )
-            )
-            continue
+        typed = formula_sheet.cell(row=row, column=value_col)
+        if typed.data_type == "f":
+            # As in every import (portal.spreadsheets.formula_problem): the computed value is
+            # read with a warning; a formula with no computed value is an error.
+            flagged = replace(
+                spreadsheets.formula_problem(
+                    coordinate=value_cell.coordinate, formula=str(typed.value), value=raw,
+                    sheet=title, what=element.name,
+                ),
+                code=code,
+            )  # fmt: skip
+            parsed.problems.append(flagged)
+            if flagged.is_blocking:
+                continue
         try:
             value = parse_number(raw, integer=element.is_integer)
         except NumberError as error:

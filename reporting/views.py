@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import permissions
+from portal import permissions, ratelimits, uploads
 from portal.models import Region
+from portal.services import audit_record
 from portal.views import form_errors_from, paginate, permission_required
 from reporting import exporters, selectors, services
 from reporting.forms import (
@@ -33,9 +35,7 @@ OPENABLE_QUARTERS = 8
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return uploads.protect(HttpResponse(content, content_type=XLSX), name=name)
 
 
 def _period(request: HttpRequest) -> str:
@@ -185,6 +185,7 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("reporting.return.list")
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def return_template(request: HttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     content = exporters.return_template(
@@ -195,13 +196,21 @@ def return_template(request: HttpRequest, pk: int) -> HttpResponse:
             code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
         },
     )
+    audit_record(actor=request.user, event="reporting.return.template", target=stat_return)
     return _xlsx(content, f"template-{stat_return.region.code}-{stat_return.period}.xlsx")
 
 
 @permission_required("reporting.return.list")
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def return_export(request: HttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     content = exporters.return_workbook(stat_return=stat_return, rows=_value_rows(stat_return))
+    audit_record(
+        actor=request.user,
+        event="reporting.return.export",
+        target=stat_return,
+        after={"version": stat_return.version},
+    )
     return _xlsx(
         content,
         f"return-{stat_return.region.code}-{stat_return.period}-v{stat_return.version}.xlsx",
@@ -210,6 +219,7 @@ def return_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("reporting.return.list")
+@ratelimits.limit(ratelimits.UPLOAD)
 def return_upload(request: HttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     form = UploadForm(request.POST, request.FILES)
@@ -279,10 +289,15 @@ def upload_download(request: HttpRequest, pk: int) -> FileResponse:
     ).first()
     if upload is None:
         raise Http404
-    return FileResponse(
-        upload.file.open("rb"), as_attachment=True, filename=upload.original_name,
-        content_type=XLSX,
-    )  # fmt: skip
+    audit_record(
+        actor=request.user,
+        event="reporting.upload.download",
+        target=upload.stat_return,
+        after={"upload": upload.pk, "name": upload.original_name},
+    )
+    return uploads.file_response(
+        upload.file.open("rb"), name=upload.original_name, content_type=XLSX
+    )
 
 
 @permission_required("reporting.return.list")
@@ -438,6 +453,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
 
 @require_POST
 @permission_required("reporting.export")
+@ratelimits.limit(ratelimits.EXPORT)
 def dashboard_export(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_for_user(user=request.user, code=code)
     job = services.export_request(
@@ -464,13 +480,18 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("reporting.export")
+@ratelimits.limit(ratelimits.EXPORT, method=None)
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     job = _job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=job.file_name, content_type=XLSX
+    audit_record(
+        actor=request.user,
+        event="reporting.export.download",
+        target=job,
+        after={"name": job.file_name},
     )
+    return uploads.file_response(job.file.open("rb"), name=job.file_name, content_type=XLSX)
 
 
 # Set-up: data elements, rules, targets --------------------------------------------------------
@@ -498,7 +519,11 @@ def _model_form_page(request, *, form_class, instance, save, template, title, su
         else:
             messages.success(request, success)
             return redirect("reporting:setup")
-    return render(request, template, {"form": form, "title": title})
+    return render(
+        request,
+        template,
+        {"form": form, "title": title, "cancel_url": reverse("reporting:setup")},
+    )
 
 
 @permission_required("reporting.setup.manage")
@@ -580,4 +605,8 @@ def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, _("The target is saved; its progress is being computed."))
             return redirect("reporting:target_list")
-    return render(request, "reporting/setup_form.html", {"form": form, "title": _("Target")})
+    return render(
+        request,
+        "reporting/setup_form.html",
+        {"form": form, "title": _("Target"), "cancel_url": reverse("reporting:target_list")},
+    )

@@ -221,8 +221,9 @@ def test_a_university_exports_its_own_pool_only(client, xian, ankang):
     client.force_login(xian)
     response, header, rows = download(client)
     assert response["Content-Type"] == XLSX
+    name = f"patent-pool-{timezone.localdate():%Y%m%d}.xlsx"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="patent-pool-{timezone.localdate():%Y%m%d}.xlsx"'
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     )
     assert list(header) == [
         "申请号", "名称", "类型", "法律状态", "专利权人", "IPC", "申请日", "授权日",

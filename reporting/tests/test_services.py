@@ -179,6 +179,24 @@ def test_duplicate_code_and_formula_without_value(ankang, ret):
     assert "formula with no computed value" in messages[trainings]
 
 
+def test_a_formula_with_a_computed_value_is_read_with_a_warning_at_its_cell(ankang, ret):
+    """The rule of every import (portal.spreadsheets.formula_problem): the value Excel computed
+    is read, and the cell is flagged so the city checks it."""
+    from portal.tests.test_spreadsheets import with_formulas
+
+    template = template_for(ret)
+    trainings = cell_of(template, "TRAININGS")
+    content = with_formulas(
+        fill(template, all_figures(ret.form), rows={trainings: "=2+3"}), {trainings: "5"}
+    )
+    result = upload(ankang, ret, content)
+    flagged = [p for p in result.problems if p.cell == trainings]
+    assert [p.importance for p in flagged] == ["warning"]
+    assert "2+3" in flagged[0].message and "5" in flagged[0].message
+    assert result.can_store
+    assert {c.code: c.after for c in result.changes}["TRAININGS"] == Decimal(5)
+
+
 def test_a_failing_import_leaves_earlier_data_untouched(ankang, ret):
     store_all(ankang, ret)
     before = stored(ret)
@@ -231,7 +249,7 @@ def test_a_zip_that_is_not_a_workbook_and_a_file_too_large(ankang, ret, settings
         upload(ankang, ret, archive.getvalue())
     settings.REPORTING_UPLOAD_MAX_MB = 1
     big = fill(template_for(ret), {}) + b"\0" * (1024 * 1024)
-    with pytest.raises(ValidationError, match="at most 1 MB"):
+    with pytest.raises(ValidationError, match="the limit is 1 MB"):
         upload(ankang, ret, big)
 
 
