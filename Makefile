@@ -11,7 +11,8 @@ STAMP_JS := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets migrate demo worker beat lint format check messages bench clean
+.PHONY: run test install assets migrate demo worker beat lint format check messages bench clean \
+	backup restore
 
 $(STAMP_PY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +65,18 @@ check: install
 	mkdir -p var
 	SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
 	SECRET_KEY=check $(PY) manage.py check
+
+# Backups (README "Backup and restore"): the database of DATABASE_URL (pg_dump --format=custom,
+# or a consistent SQLite copy) and the uploaded files, to var/backups/portal-<timestamp>.*;
+# restore replaces them from FILE, after asking unless CONFIRM=yes.
+backup: $(STAMP_PY)
+	mkdir -p var
+	SECRET_KEY=$${SECRET_KEY:-not-used-by-backups} $(PY) manage.py backup
+
+restore: $(STAMP_PY)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/portal-<timestamp>.dump [CONFIRM=yes]"; exit 2; }
+	SECRET_KEY=$${SECRET_KEY:-not-used-by-backups} $(PY) manage.py restore "$(FILE)" \
+		$(if $(filter yes,$(CONFIRM)),--yes)
 
 # Re-extract translatable strings after changing them, then translate in locale/*/django.po.
 messages: $(STAMP_PY)

@@ -69,6 +69,8 @@ class Run(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

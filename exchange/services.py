@@ -1,7 +1,6 @@
 """Writes of the exchange: mappings (versioned), imports (checked, then all or nothing) and
 exports, each permission-checked and audited."""
 
-import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -20,7 +19,8 @@ from exchange import files
 from exchange.fields import TRANSFORMS, TYPES
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS, Plan
-from portal import permissions
+from portal import permissions, uploads
+from portal.imports import marks_failure
 from portal.models import User
 from portal.problems import Problem, blocking
 from portal.services import audit_record
@@ -136,14 +136,14 @@ def import_check(*, actor: User, mapping: Mapping, handle: IO[bytes], name: str,
         raise ValidationError(_("This mapping does not import."))
     permissions.require(actor, target.permission)
     handle.seek(0)
-    rows, problems, plan = _check(mapping, handle, name, size)
+    with uploads.on_field("file"):
+        rows, problems, plan = _check(mapping, handle, name, size)
     handle.seek(0)
     content = handle.read()
     run = Run(mapping=mapping, original_name=name[:200], rows=rows, created_by=actor,
               problems=[p.as_dict() for p in problems], summary=plan.summary())  # fmt: skip
-    digest = hashlib.sha256(content).hexdigest()[:12]
-    suffix = ".csv" if name.lower().endswith(".csv") else ".xlsx"
-    run.file.save(f"{mapping.code}-{digest}{suffix}", ContentFile(content), save=False)
+    kind = uploads.sniff(io.BytesIO(content), text=True) or "xlsx"
+    run.file.save(uploads.stored_name(kind), ContentFile(content), save=False)
     run.save()
     audit_record(actor=actor, event="exchange.import.check", target=run,
                  after={"mapping": mapping.code, "version": mapping.version, "rows": rows,
@@ -151,10 +151,12 @@ def import_check(*, actor: User, mapping: Mapping, handle: IO[bytes], name: str,
     return ImportResult(run, rows, problems, plan)
 
 
+@marks_failure(Run, "run")
 @transaction.atomic
 def import_apply(*, actor: User, run: Run) -> ImportResult:
     """All or nothing: the file is checked again (the portal may have changed since the dry
-    run); with any blocking problem nothing is stored."""
+    run); with any blocking problem, or an error at any row, nothing is stored and the run is
+    marked failed with the reason."""
     run = Run.objects.select_for_update().select_related("mapping").get(pk=run.pk)
     mapping = run.mapping
     target = TARGETS[mapping.target]
@@ -169,7 +171,8 @@ def import_apply(*, actor: User, run: Run) -> ImportResult:
     summary = target.apply(plan, actor)
     run.applied_at, run.summary = timezone.now(), summary
     run.problems = [p.as_dict() for p in problems]
-    run.save(update_fields=["applied_at", "summary", "problems"])
+    run.failed_at, run.failure = None, ""
+    run.save(update_fields=["applied_at", "summary", "problems", "failed_at", "failure"])
     audit_record(
         actor=actor,
         event=f"exchange.import.{mapping.target}",

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from incentives import eligibility
 from incentives.entitlement import Entitlement, Figures, Rule, compute, money
 from incentives.models import Budget, Claim, ClaimFile, Payment, Policy
-from portal import permissions
+from portal import permissions, uploads
 from portal.models import Role, User
 from portal.services import audit_record, notify
 
@@ -335,14 +335,13 @@ def claim_update(*, actor: User, claim: Claim, data: dict) -> Claim:
 def claim_attach(
     *, actor: User, claim: Claim, label: str, name: str, handle: IO[bytes], size: int
 ) -> ClaimFile:
-    """Evidence for a claim, checked by content (projects.files), stored under its own name."""
-    from projects import files
-
+    """Evidence for a claim, checked by content (portal.uploads), stored under a name the server
+    makes up; the uploaded name is kept as data."""
     claim = _locked(claim)
     permissions.require(actor, "incentive.claim.edit", claim)
-    files.check_upload(
+    kind = uploads.check_upload(
         name=name, handle=handle, size=size,
-        max_bytes=settings.PROJECT_ATTACHMENT_MAX_MB * 1_048_576,
+        max_bytes=settings.PROJECT_ATTACHMENT_MAX_MB * 1_048_576, field="file",
     )  # fmt: skip
     digest = hashlib.sha256()
     handle.seek(0)
@@ -351,8 +350,7 @@ def claim_attach(
     handle.seek(0)
     stored = ClaimFile(claim=claim, label=(label or "").strip()[:100] or _("evidence"),
                        original_name=name[:200], uploaded_by=actor)  # fmt: skip
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
-    stored.file.save(f"{claim.number}-{digest.hexdigest()[:12]}{suffix}", File(handle), save=False)
+    stored.file.save(uploads.stored_name(kind), File(handle), save=False)
     stored.save()
     audit_record(actor=actor, event="incentive.claim.attach", target=claim,
                  after={"name": stored.original_name, "sha256": digest.hexdigest()})  # fmt: skip

@@ -170,6 +170,8 @@ class PatentImport(models.Model):
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

@@ -4,7 +4,7 @@ Each is one atomic, permission-checked, audited function. An import is idempoten
 already in the pool is updated, never duplicated, and its screening is kept.
 """
 
-import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO
@@ -28,7 +28,8 @@ from patents.models import (
     Push,
     TechNeed,
 )
-from portal import permissions
+from portal import permissions, uploads
+from portal.imports import marks_failure
 from portal.models import Organisation, Role, User
 from portal.problems import Problem, blocking, problems_error
 from portal.services import audit_record, notify
@@ -144,7 +145,8 @@ def patent_import_check(
     updated. Keeps the file (to apply it once the user confirms); stores no patent."""
     permissions.require(actor, "patent.pool.manage", owner)
     handle.seek(0)
-    parsed, good, existing, problems = _check(owner, handle, name=name, size=size)
+    with uploads.on_field("file"):
+        parsed, good, existing, problems = _check(owner, handle, name=name, size=size)
     handle.seek(0)
     content = handle.read()
     patent_import = PatentImport(
@@ -156,9 +158,8 @@ def patent_import_check(
         created=sum(1 for row in good if row["number"] not in existing),
         updated=sum(1 for row in good if _changed(row, existing)),
     )
-    digest = hashlib.sha256(content).hexdigest()[:12]
-    suffix = ".csv" if name.lower().endswith(".csv") else ".xlsx"
-    patent_import.file.save(f"{owner.pk}-{digest}{suffix}", ContentFile(content), save=False)
+    kind = uploads.sniff(io.BytesIO(content), text=True) or "xlsx"
+    patent_import.file.save(uploads.stored_name(kind), ContentFile(content), save=False)
     patent_import.save()
     audit_record(
         actor=actor,
@@ -175,11 +176,12 @@ def patent_import_check(
     )
 
 
+@marks_failure(PatentImport, "patent_import")
 @transaction.atomic
 def patent_import_apply(*, actor: User, patent_import: PatentImport) -> ImportResult:
-    """Store every good row of a checked list in one transaction (a failure stores none); the
-    bad rows the dry run listed are skipped. The checks run again: the pool may have changed
-    since the dry run."""
+    """Store every good row of a checked list in one transaction (a failure stores none, and
+    the import is marked failed with the reason); the bad rows the dry run listed are skipped.
+    The checks run again: the pool may have changed since the dry run."""
     patent_import = PatentImport.objects.select_for_update().get(pk=patent_import.pk)
     owner = patent_import.owner
     permissions.require(actor, "patent.pool.manage", owner)
@@ -204,7 +206,8 @@ def patent_import_apply(*, actor: User, patent_import: PatentImport) -> ImportRe
     _update_rows(changed, now)
     patent_import.applied_at = now
     patent_import.created, patent_import.updated = len(new), len(changed)
-    patent_import.save(update_fields=["applied_at", "created", "updated"])
+    patent_import.failed_at, patent_import.failure = None, ""
+    patent_import.save(update_fields=["applied_at", "created", "updated", "failed_at", "failure"])
     if new or changed:
         from patents import tasks
 
@@ -326,6 +329,9 @@ def needs_match(*, need_ids: list[int] | None = None) -> int:
     for need in needs:
         suggestions = matching.best(documents[need.pk], patents)
         with transaction.atomic():
+            # Lock the need: two runs at once (a redelivered task and the nightly one) would
+            # otherwise both find a pair new, insert it twice and tell the enterprise twice.
+            TechNeed.objects.select_for_update().filter(pk=need.pk).values_list("pk").first()
             kept = {m.patent_id: m for m in Match.objects.select_for_update().filter(need=need)}
             Match.objects.filter(need=need).exclude(
                 patent_id__in=[s.patent for s in suggestions]

@@ -6,6 +6,7 @@ Celery tasks run in-process; set DATABASE_URL and CELERY_BROKER_URL for PostgreS
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "django_ratelimit",
+    "axes",
     "portal",
     "patents",
     "projects",
@@ -65,15 +71,28 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLanguageMiddleware",
+    # Refuses an oversized multipart request (413) before anything reads its body.
+    "portal.middleware.UploadSizeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.otp.OTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits (portal/session_security.py), then password expiry,
+    # which must come after the second-factor middleware above.
+    "portal.session_security.SessionTimeoutMiddleware",
+    "portal.session_security.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.RequestContextMiddleware",
+    # A signed-in user refused (HTTP 403) is an audit row with outcome "denied".
+    "portal.middleware.DeniedAuditMiddleware",
+    # django-axes turns a locked-out login into the lockout page; its docs ask for it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -118,21 +137,116 @@ AUTH_USER_MODEL = "portal.User"
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
+# Password policy (portal/passwords.py; GB/T 22239-2019 8.1.4.1 a): at least PASSWORD_MIN_LENGTH
+# characters of at least three kinds (upper, lower, digit, symbol), not the user name nor close
+# to it, not a common password, none of the last PASSWORD_HISTORY passwords; it expires after
+# PASSWORD_MAX_AGE_DAYS (0: never) and the user must then choose a new one before going on.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 8)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "portal.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "portal.passwords.NotUsernameValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.passwords.PasswordHistoryValidator", "OPTIONS": {"history": PASSWORD_HISTORY}},
 ]
+# Accounts not used for this many days are disabled by a daily task (0: never).
+ACCOUNT_INACTIVE_DAYS = env_int("ACCOUNT_INACTIVE_DAYS", 90)
+
+# Lockout after failed logins (django-axes; GB/T 22239-2019 8.1.4.1 b). The account and the
+# client IP address are counted independently: AXES_FAILURE_LIMIT failures for one user name
+# (from any address) lock that account, and as many from one address (over any user names)
+# lock that address, for AXES_COOLOFF_MINUTES after the last failure. A locked login gets the
+# login page with one message whether the account exists or the password was right. Only the
+# login forms authenticate with a password (the API takes sessions and tokens), so every
+# password guess goes through the axes backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A good login forgets that account's failures only (portal.accounts.on_login): axes' own reset
+# would also forget the failures of its IP address, so an attacker holding one account could
+# keep guessing another's password from the same address.
+AXES_RESET_ON_SUCCESS = False
+# Attempts while locked out count too, so a guesser who keeps going stays locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "portal.views.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The same client address as the audit log (honours TRUST_X_FORWARDED_FOR).
+AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip_from"
+# The audit log already records every login and logout.
+AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner on every command; failures are still logged (without the user name).
+AXES_VERBOSE = False
+AXES_USERNAME_FORM_FIELD = "username"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# Enforced on the server by portal.session_security.SessionTimeoutMiddleware, in seconds: a
+# session idle this long ends, and any session ends this long after its login (0: no limit).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only (GB/T 22239-2019 8.1.2.1 and 8.1.4.8: confidentiality and integrity in transit).
+# Plain-HTTP requests are redirected, except /healthz: the container health check calls
+# http://127.0.0.1:8000/healthz from inside the container. Behind a TLS-terminating proxy set
+# BEHIND_TLS_PROXY=1 so the forwarded HTTPS requests are not redirected again.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browsers remember to use HTTPS only (sent on HTTPS responses only); 0 turns it off.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4; GB/T 22239-2019 8.1.4.4 intrusion prevention): scripts,
+# styles, fonts and fetches only from this origin. No 'unsafe-inline' or 'unsafe-eval' anywhere:
+# templates carry no inline scripts, event handlers or style attributes (static/portal/portal.js
+# acts on data attributes instead; tests/test_csp.py scans the templates). The one exception is
+# the Swagger UI page, relaxed by a decorator on that view only (portal/urls.py).
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only: the browser
+# reports violations in its console but blocks nothing (to try a change on a live server).
+content_security_policy = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = content_security_policy
+else:
+    CONTENT_SECURITY_POLICY = content_security_policy
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 # Behind a reverse proxy that sets X-Forwarded-For, the audit log records the client, not the proxy.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Audit log (GB/T 22239-2019 8.1.4.3): each row is chained to the one before by this hash,
+# "sha256" or "sm3" (the Chinese national standard, when OpenSSL provides it); see portal/audit.py.
+AUDIT_HASH_ALGORITHM = os.environ.get("AUDIT_HASH_ALGORITHM", "sha256").strip().lower()
+# Days an audit row is kept before `manage.py purge_audit` may archive and delete it: at least
+# 180 (Cybersecurity Law art. 21: six months), enforced by a system check and, on PostgreSQL, by
+# the audit table's trigger.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
@@ -186,12 +300,39 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A worker process that dies mid-task (killed, out of memory) puts its task back on the queue
+# instead of acknowledging it as failed; every task is idempotent, so running it again is safe.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Time limits in seconds: the soft one raises SoftTimeLimitExceeded inside the task, the hard one
+# kills the process. The long tasks (recompute, matching, exports) get limits of their own.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+_long_soft_limit = env_int("CELERY_LONG_TASK_SOFT_TIME_LIMIT", 3000)
+_long_limit = env_int("CELERY_LONG_TASK_TIME_LIMIT", 3600)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": _long_soft_limit, "time_limit": _long_limit}
+    for name in (
+        "reporting.tasks.recompute_progress",
+        "reporting.tasks.recompute_all",
+        "reporting.tasks.run_export",
+        "patents.tasks.match_need",
+        "patents.tasks.match_needs",
+    )
+}
+# Redis hands a task that was delivered but not acknowledged (acks late: a worker that died)
+# to another worker after the visibility timeout. It must exceed the longest hard time limit,
+# or a task still running would be delivered a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Refuses tokens of accounts that must give a second factor (portal/otp.py).
+        "portal.otp.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -209,6 +350,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Shaanxi patent-conversion portal, REST API v1.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe every endpoint: for logged-in users only (the access
+    # matrix, tests/test_access_matrix.py, asks it of a visitor).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -226,6 +370,21 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "incentives.models.Claim.Status",
     },
 }
+
+# Second factor (TOTP with an authenticator app, django-otp; GB/T 22239-2019 8.1.4.1 d: two or
+# more authentication techniques). With OTP_REQUIRED on, users of OTP_REQUIRED_ROLES (and Django
+# superusers) enrol and then enter a code after their password before any page or API call works;
+# API tokens are refused for them, since a token would skip the second factor. Any user may also
+# enable it on their account page, and is then asked for a code at every login.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", False)
+OTP_REQUIRED_ROLES = env_list(
+    "OTP_REQUIRED_ROLES", "reviewer,system_admin,security_admin,audit_admin"
+)
+OTP_TOTP_ISSUER = "陕西专利转化平台"
+# After a wrong code the next attempt waits 1 s, then 2 s, 4 s, … (django-otp's throttle).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin site never shows a TOTP secret; only its owner sees it, once, when enrolling.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Project attachments (declarations, progress evidence): the largest file accepted, in MB.
 PROJECT_ATTACHMENT_MAX_MB = env_int("PROJECT_ATTACHMENT_MAX_MB", 20)
@@ -245,6 +404,52 @@ REPORTING_REMINDER_DAYS = env_int("REPORTING_REMINDER_DAYS", 5)
 PATENT_IMPORT_MAX_MB = env_int("PATENT_IMPORT_MAX_MB", 50)
 EXCHANGE_MAX_MB = env_int("EXCHANGE_MAX_MB", 20)
 
+# Uploads (portal/uploads.py). A whole multipart request larger than UPLOAD_MAX_REQUEST_MB is
+# refused with 413 before its body is read; by default the largest per-file limit above plus room
+# for the form. At most UPLOAD_MAX_FILES files in one request. An .xlsx (a zip of XML parts) with
+# more than XLSX_MAX_ENTRIES parts is refused before it is opened.
+UPLOAD_MAX_REQUEST_MB = env_int(
+    "UPLOAD_MAX_REQUEST_MB",
+    max(PROJECT_ATTACHMENT_MAX_MB, REPORTING_UPLOAD_MAX_MB, PATENT_IMPORT_MAX_MB, EXCHANGE_MAX_MB)
+    + 10,
+)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("UPLOAD_MAX_FILES", 20)
+XLSX_MAX_ENTRIES = env_int("XLSX_MAX_ENTRIES", 500)
+
+# Cache shared by every process: the rate-limit counters live here. Django's Redis cache when
+# REDIS_CACHE_URL is set (production: several gunicorn workers must count together); otherwise
+# each process's memory, which is right for the embedded default (one runserver process).
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL", "")
+if REDIS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "KEY_PREFIX": "portal",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits (django-ratelimit; GB/T 22239-2019 8.1.4.4 c: resource control): "count/period",
+# period s, m, h or d. Logins and registrations are counted per client address (behind the
+# trusted proxy, the address it appended to X-Forwarded-For), uploads and exports per user.
+RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10/m")
+RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5/h")
+RATELIMIT_UPLOAD = os.environ.get("RATELIMIT_UPLOAD", "30/m")
+RATELIMIT_EXPORT = os.environ.get("RATELIMIT_EXPORT", "30/m")
+RATELIMIT_IP_META_KEY = "portal.ratelimits.client_ip"
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit 4.1 lists the cache backends it knows; Django's own RedisCache came later.
+    # Its add() is SET NX and incr() is INCRBY, atomic as the counters need.
+    "django_ratelimit.W001",
+]
+if not REDIS_CACHE_URL:
+    # The embedded default's memory cache counts per process: right for runserver, wrong for
+    # several workers. `check --deploy` says so instead (portal.W002, portal/checks.py).
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
 # Periodic tasks, declared in code (run by `make beat`).
 CELERY_BEAT_SCHEDULE = {
     "reporting-recompute-nightly": {
@@ -260,6 +465,21 @@ CELERY_BEAT_SCHEDULE = {
     "reporting-reminders-daily": {
         "task": "reporting.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "portal-disable-inactive-accounts-daily": {
+        "task": "portal.tasks.disable_inactive_accounts",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "portal-verify-audit-chain-daily": {
+        "task": "portal.tasks.verify_audit_chain",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "portal-prune-user-sessions-daily": {
+        "task": "portal.tasks.prune_user_sessions",
+        "schedule": crontab(hour=1, minute=45),
         "options": {"expires": 6 * 60 * 60},
     },
 }

@@ -14,7 +14,9 @@ Rules of aggregation (DOMAIN.md §6):
 The computation reads everything it needs (a province's quarterly statistics are small) and
 writes only what the change touches: the regions given and their ancestors, from the period
 given on. Writing is delete-then-insert in one transaction, so running it twice gives the same
-rows.
+rows. On PostgreSQL one recompute runs at a time (an advisory lock held for the whole run), so
+two at once (a redelivered task, the nightly run) neither collide on the unique rows nor let an
+older reading overwrite a newer one; SQLite serialises writers by itself.
 """
 
 from collections import defaultdict
@@ -24,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.models import Region
@@ -285,6 +287,10 @@ def _snapshot(
     )
 
 
+# pg_advisory_xact_lock key of the recompute (any constant; "RCMP" in ASCII).
+RECOMPUTE_LOCK = 0x52434D50
+
+
 def recompute(
     *,
     region_ids: Iterable[int] | None = None,
@@ -297,6 +303,20 @@ def recompute(
     `since`: only periods from this one on (None: all). `sources`: only indicators fed by these
     portal sources (an event of the projects app touches no statistics indicator).
     """
+    if connection.vendor != "postgresql":
+        return _recompute(region_ids=region_ids, since=since, sources=sources)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+        return _recompute(region_ids=region_ids, since=since, sources=sources)
+
+
+def _recompute(
+    *,
+    region_ids: Iterable[int] | None,
+    since: str | None,
+    sources: Iterable[str] | None,
+) -> Result:
     data = _Data()
     regions = list(Region.objects.all())
     by_id = {r.pk: r for r in regions}

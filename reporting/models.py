@@ -221,6 +221,8 @@ class ReturnUpload(models.Model):
     )
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     problem_count = models.PositiveIntegerField(_("problems found"), default=0)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

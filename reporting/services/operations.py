@@ -93,7 +93,8 @@ def export_request(*, actor: User, kind: str, params: dict) -> ExportJob:
 
 
 def export_run(*, job_id: int) -> str:
-    """Make the export of a queued job. Running it again for a finished job does nothing."""
+    """Make the export of a queued job. Running it again for a finished job does nothing; two
+    runs at once (a task redelivered while the first still runs) keep one file."""
     from reporting import exporters, selectors
 
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
@@ -101,9 +102,11 @@ def export_run(*, job_id: int) -> str:
         return job.status
 
     def report(percent: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(progress=min(percent, 99))
+        unfinished.update(progress=min(percent, 99))
 
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, progress=1)
+    # Never over a run of the same job that finished meanwhile.
+    unfinished = ExportJob.objects.filter(pk=job.pk).exclude(status=ExportJob.Status.DONE)
+    unfinished.update(status=ExportJob.Status.RUNNING, progress=1)
     try:
         region = Region.objects.get(code=job.params["region"])
         dashboard = selectors.dashboard(
@@ -112,12 +115,21 @@ def export_run(*, job_id: int) -> str:
         content = exporters.dashboard_workbook(dashboard, progress=report)
         name = f"dashboard-{region.code}-{dashboard.period}.xlsx"
         job.file.save(name, ContentFile(content), save=False)
-        job.file_name = name
-        job.status, job.progress, job.finished_at = ExportJob.Status.DONE, 100, timezone.now()
-        job.save(update_fields=["file", "file_name", "status", "progress", "finished_at"])
+        with transaction.atomic():
+            if (
+                ExportJob.objects.select_for_update().filter(pk=job.pk).get().status
+                == ExportJob.Status.DONE
+            ):
+                job.file.delete(save=False)  # another run of this job finished first
+                return ExportJob.Status.DONE
+            job.file_name, job.error = name, ""
+            job.status, job.progress, job.finished_at = ExportJob.Status.DONE, 100, timezone.now()
+            job.save(
+                update_fields=["file", "file_name", "status", "progress", "finished_at", "error"]
+            )
     except Exception as error:
         logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
+        unfinished.update(
             status=ExportJob.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
         )
         raise

@@ -16,13 +16,14 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from portal import permissions
+from portal import permissions, uploads
+from portal.imports import marks_failure
 from portal.models import Region, Role, User
 from portal.services import audit_record, notify
 from reporting import importers
@@ -195,16 +196,22 @@ def return_open(*, actor: User, form: ReturnForm, region: Region, period: str) -
     permissions.require(actor, "reporting.region.report", region)
     quarter = _check_period(period)
     _check_region(form, region)
-    existing = (
-        StatReturn.objects.select_for_update()
-        .filter(form=form, region=region, period=str(quarter), is_current=True)
-        .first()
+    current = StatReturn.objects.select_for_update().filter(
+        form=form, region=region, period=str(quarter), is_current=True
     )
+    existing = current.first()
     if existing is not None:
         return existing
-    stat_return = StatReturn.objects.create(
-        form=form, region=region, period=str(quarter), created_by=actor
-    )
+    try:
+        # Opened twice at once (a double click, two of the city's staff): the database lets
+        # one insert through (one current return per form, region and period); the other
+        # waits for it to commit, then returns that return.
+        with transaction.atomic():
+            stat_return = StatReturn.objects.create(
+                form=form, region=region, period=str(quarter), created_by=actor
+            )
+    except IntegrityError:
+        return current.get()
     audit_record(actor=actor, event="reporting.return.open", target=stat_return)
     return stat_return
 
@@ -404,7 +411,8 @@ def return_upload_check(
     stat_return = _locked(stat_return)
     _require_editable(actor, stat_return)
     handle.seek(0)
-    parsed, extra = _parse_for(stat_return, handle, name=name, size=size)
+    with uploads.on_field("file"):
+        parsed, extra = _parse_for(stat_return, handle, name=name, size=size)
     result = check(stat_return=stat_return, entries=parsed.entries, extra=extra)
     handle.seek(0)
     content = handle.read()
@@ -416,8 +424,7 @@ def return_upload_check(
         uploaded_by=actor,
         problem_count=len(result.problems),
     )
-    upload.file.save(f"{stat_return.region.code}-{stat_return.period}.xlsx", ContentFile(content),
-                     save=False)  # fmt: skip
+    upload.file.save(uploads.stored_name("xlsx"), ContentFile(content), save=False)
     upload.save()
     result.upload = upload
     audit_record(
@@ -429,12 +436,16 @@ def return_upload_check(
     return result
 
 
+@marks_failure(ReturnUpload, "upload")
 @transaction.atomic
 def return_upload_apply(*, actor: User, upload: ReturnUpload) -> CheckResult:
-    """Store a checked workbook's values, all in one transaction or none. The checks run again:
-    the stored figures may have changed since the dry run."""
+    """Store a checked workbook's values, all in one transaction or none (a failure marks the
+    upload failed with the reason). The checks run again: the stored figures may have changed
+    since the dry run."""
     stat_return = _locked(upload.stat_return)
     _require_editable(actor, stat_return)
+    # Read under the return's lock: the same workbook applied twice at once is applied once.
+    upload = ReturnUpload.objects.get(pk=upload.pk, stat_return=stat_return)
     if upload.applied_at is not None:
         raise ValidationError(_("This workbook has already been applied."), code="applied")
     with upload.file.open("rb") as handle:
@@ -445,8 +456,8 @@ def return_upload_apply(*, actor: User, upload: ReturnUpload) -> CheckResult:
     if not result.can_store:
         raise problems_error(blocking(result.problems))
     _store(actor=actor, stat_return=stat_return, result=result, via="excel")
-    upload.applied_at = timezone.now()
-    upload.save(update_fields=["applied_at"])
+    upload.applied_at, upload.failed_at, upload.failure = timezone.now(), None, ""
+    upload.save(update_fields=["applied_at", "failed_at", "failure"])
     result.upload = upload
     return result
 

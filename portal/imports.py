@@ -1,0 +1,63 @@
+"""What the imports (patent lists, exchange files, return workbooks) do when applying one fails.
+
+Applying runs in one transaction: an error at any row rolls every row back. The import's own
+record then says so, with the reason, in a write of its own made after the rollback (so that
+write is not rolled back with the rows). The record keeps `failed_at` and `failure`; a later
+successful apply clears them.
+"""
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
+
+
+def failure_reason(error: Exception) -> str:
+    """The reason recorded: a refusal's messages as the user saw them, else the error."""
+    if isinstance(error, ValidationError):
+        return "\n".join(error.messages)[:2000]
+    return _("Nothing was stored: %(error)s") % {"error": f"{type(error).__name__}: {error}"[:500]}
+
+
+def record_failure(model: type[models.Model], pk: int, error: Exception) -> None:
+    try:
+        with transaction.atomic():
+            model.objects.filter(pk=pk).update(
+                failed_at=timezone.now(), failure=failure_reason(error)
+            )
+    except DatabaseError:  # the database itself is gone: the original error says more
+        logger.exception("could not record the failure of %s %s", model.__name__, pk)
+
+
+def marks_failure(model: type[models.Model], argument: str):
+    """Decorate an atomic apply service: when it raises, record the failure on the import
+    named by keyword `argument` (a refusal because it is already applied, or because the actor
+    may not apply it, is no failure of the import), then raise again."""
+
+    def decorate(apply: Callable[..., Result]) -> Callable[..., Result]:
+        @wraps(apply)
+        def wrapper(*args, **kwargs) -> Result:
+            try:
+                return apply(*args, **kwargs)
+            except PermissionDenied:
+                raise
+            except ValidationError as error:
+                if getattr(error, "code", None) != "applied":
+                    record_failure(model, kwargs[argument].pk, error)
+                raise
+            except Exception as error:
+                record_failure(model, kwargs[argument].pk, error)
+                raise
+
+        return wrapper
+
+    return decorate
