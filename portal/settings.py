@@ -214,8 +214,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp 4; GB/T 22239-2019 8.1.4.4 intrusion prevention): scripts,
 # styles, fonts and fetches only from this origin. No 'unsafe-inline' or 'unsafe-eval' anywhere:
 # templates carry no inline scripts, event handlers or style attributes (static/portal/portal.js
-# acts on data attributes instead; tests/test_csp.py scans the templates). The one exception is
-# the Swagger UI page, relaxed by a decorator on that view only (portal/urls.py).
+# acts on data attributes instead; tests/test_csp.py scans the templates), the Swagger UI page
+# included (its template is overridden: templates/drf_spectacular/swagger_ui.html).
 # CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only: the browser
 # reports violations in its console but blocks nothing (to try a change on a live server).
 content_security_policy = {
@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
     # matrix, tests/test_access_matrix.py, asks it of a visitor).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No deep links: Swagger UI puts each operation's link inside its expand button, a link in a
+    # button that screen readers and keyboards cannot reach (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a "status" or "kind" field with different choices: name each set.

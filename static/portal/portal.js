@@ -43,12 +43,60 @@
     }
   });
 
+  // The navigation bar's menus are <details> drop-downs: opening one closes the others, and a
+  // click elsewhere or Escape closes them (Escape gives the focus back to the menu's title).
+  function closeMenus(except) {
+    document.querySelectorAll("details.nav-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (menu.matches && menu.matches("details.nav-menu") && menu.open) closeMenus(menu);
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    if (!(event.target.closest && event.target.closest("details.nav-menu"))) closeMenus(null);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = event.target.closest && event.target.closest("details.nav-menu[open]");
+    closeMenus(null);
+    if (open) open.querySelector("summary").focus();
+  });
+
+  // A table wider than its .table-responsive container scrolls inside it: such a container
+  // takes the keyboard focus, so that it scrolls with the arrow keys too (WCAG 2.1.1).
+  function focusableScrollers(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    });
+  }
+
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { focusableScrollers(document); }, 150);
+  });
+
   // Content htmx swaps in (the export progress polled every second) gets its sizes too.
-  document.addEventListener("htmx:load", function (event) { applySizes(event.target); });
+  document.addEventListener("htmx:load", function (event) {
+    applySizes(event.target);
+    focusableScrollers(event.target);
+  });
+
+  function start() {
+    applySizes(document);
+    focusableScrollers(document);
+  }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { applySizes(document); });
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    applySizes(document);
+    start();
   }
 })();

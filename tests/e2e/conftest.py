@@ -15,6 +15,8 @@ Fixtures for every e2e test (later features reuse them as they are):
 * `login_as(page, username, password=None)`: logs the page in through the login form.
 * `page_as("reviewer")`: a new page logged in as that demo user. Call it more than once for
   journeys with several actors (applicant submits, reviewer verifies): each gets its own cookies.
+* `nav_link(page, "claims")`: the navigation bar's entry of that key (`data-nav`), its menu
+  opened first when it sits in one, ready to click.
 """
 
 import io
@@ -28,7 +30,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from portal.models import Region, RegionCodeAlias
 from portal.seeds import seed_regions
@@ -222,3 +224,18 @@ def page_as(
         return login_as(open_page(label=username), username, password)
 
     return open_as
+
+
+@pytest.fixture
+def nav_link() -> Callable[[Page, str], Locator]:
+    """Factory: `nav_link(page, key)` gives the navigation entry `key`; when it sits in a menu of
+    the bar (a <details> drop-down, see templates/base.html), the menu is opened first."""
+
+    def find(page: Page, key: str) -> Locator:
+        link = page.locator(f"[data-testid=nav] a[data-nav={key}]")
+        menu = page.locator(f"[data-testid=nav] details.nav-menu:has(a[data-nav={key}])")
+        if menu.count() and menu.get_attribute("open") is None:
+            menu.locator("summary").click()
+        return link
+
+    return find

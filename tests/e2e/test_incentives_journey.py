@@ -126,7 +126,7 @@ def approve_and_pay(page: Page, request, claim: Claim, amount: str, voucher: str
 
 
 def test_little_giant_claims_both_rewards_and_the_capped_interest_subsidy(
-    page_as, request, tmp_path, demo_data
+    page_as, nav_link, request, tmp_path, demo_data
 ):
     year = timezone.localdate().year
     budgets = prepare(year)
@@ -137,7 +137,7 @@ def test_little_giant_claims_both_rewards_and_the_capped_interest_subsidy(
     # 1. The enterprise sees both rewards for its recognition, explained.
     enterprise = page_as("enterprise")
     enterprise.goto("/")
-    enterprise.click("[data-testid=nav] [data-nav=incentives]")
+    nav_link(enterprise, "incentives").click()
     province = enterprise.locator("[data-testid=policy-row][data-code=little-giant-province]")
     city = enterprise.locator("[data-testid=policy-row][data-code=little-giant-ankang]")
     for row, amount in ((province, "50"), (city, "20")):

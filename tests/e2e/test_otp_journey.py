@@ -32,7 +32,7 @@ def submit(page: Page, form: str) -> None:
         page.click(f"[data-testid={form}] button[type=submit]")
 
 
-def test_reviewer_enrols_then_logs_in_with_a_code(page, login_as, live_site, settings):
+def test_reviewer_enrols_then_logs_in_with_a_code(page, login_as, nav_link, live_site, settings):
     settings.OTP_REQUIRED = True
     reviewer = UserFactory(role=Role.REVIEWER)
 
@@ -52,7 +52,7 @@ def test_reviewer_enrols_then_logs_in_with_a_code(page, login_as, live_site, set
 
     expect(page).to_have_url(re.compile(r"/organisations/$"))
     expect(page.locator(".alert-success")).to_be_visible()
-    expect(page.locator("[data-testid=nav] [data-nav=organisations]")).to_be_visible()
+    expect(nav_link(page, "organisations")).to_be_visible()
 
     page.click("[data-testid=user-menu]")
     with page.expect_navigation():
@@ -72,4 +72,4 @@ def test_reviewer_enrols_then_logs_in_with_a_code(page, login_as, live_site, set
 
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("[data-testid=home-title]")).to_be_visible()
-    expect(page.locator("[data-testid=nav] [data-nav=organisations]")).to_be_visible()
+    expect(nav_link(page, "organisations")).to_be_visible()
