@@ -13,16 +13,20 @@ Rules of aggregation (DOMAIN.md §6):
 
 The computation reads everything it needs (a province's quarterly statistics are small) and
 writes only what the change touches: the regions given and their ancestors, from the period
-given on. Writing is delete-then-insert in one transaction, so running it twice gives the same
-rows. On PostgreSQL one recompute runs at a time (an advisory lock held for the whole run), so
-two at once (a redelivered task, the nightly run) neither collide on the unique rows nor let an
-older reading overwrite a newer one; SQLite serialises writers by itself.
+given on. It works on sets: each portal source is one GROUP BY in the database
+(reporting/sources), its figures and the "reported here" flags are rolled up the region tree once
+per run, each region's series is walked once, and the indicator values are written with one COPY
+on PostgreSQL (a full recompute of the province takes seconds, not minutes). Writing is
+delete-then-insert in one transaction, so running it twice gives the same rows. On PostgreSQL
+one recompute runs at a time (an advisory lock held for the whole run), so two at once (a
+redelivered task, the nightly run) neither collide on the unique rows nor let an older reading
+overwrite a newer one; SQLite serialises writers by itself.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -56,7 +60,8 @@ class Result:
 class _Data:
     """Approved figures, by element code, region id and period."""
 
-    def __init__(self) -> None:
+    def __init__(self, codes: set[str] | None = None) -> None:
+        """`codes`: only these elements' figures are kept (those the indicators read)."""
         self.reported: dict[str, dict[int, dict[Quarter, Decimal]]] = defaultdict(
             lambda: defaultdict(dict)
         )
@@ -69,10 +74,15 @@ class _Data:
             .order_by("version", "pk")
             .values_list("region_id", "region__path", "period", "snapshot")
         )
+        parsed: dict[str, Quarter] = {}
         for region_id, path, period, snapshot in approved:
-            quarter = Quarter.parse(period)
+            quarter = parsed.get(period)
+            if quarter is None:
+                quarter = parsed[period] = Quarter.parse(period)
             self.quarters.add(quarter)
             for code, cell in (snapshot or {}).items():
+                if codes is not None and code not in codes:
+                    continue
                 if cell.get("value") is not None:
                     self.reported[code][region_id][quarter] = Decimal(cell["value"])
                     self.reported_at[code][quarter].add(path)
@@ -88,7 +98,32 @@ class Engine:
         self.data = data
         self.elements = {e.code: e for e in DataElement.objects.all()}
         self._own: dict = {}
-        self._portal: dict[str, dict[tuple[str, str], Decimal]] = {}
+        self._element: dict = {}
+        # Portal figures and "reported here" flags, rolled up the region tree once per run
+        # rather than searched for every region and quarter.
+        self._portal: dict[str, dict[tuple[int, str], Decimal]] = {}
+        self._fresh: dict[str, set[tuple[int, Quarter]]] = {}
+        self._by_path = {r.path: r.pk for r in regions}
+        self._trees: dict[str, list[int]] = {}
+        self._periods = {q: str(q) for q in quarters}
+
+    def period(self, quarter: Quarter) -> str:
+        """The text form of a quarter ("2025Q2"), computed once per run."""
+        text = self._periods.get(quarter)
+        return text if text is not None else str(quarter)
+
+    def _up_the_tree(self, path: str) -> list[int]:
+        """The regions whose subtree holds `path`: the region itself and its ancestors."""
+        if path in self._trees:
+            return self._trees[path]
+        found = self._trees[path] = []
+        end = path.find("/")
+        while end != -1:
+            region_id = self._by_path.get(path[: end + 1])
+            if region_id is not None:
+                found.append(region_id)
+            end = path.find("/", end + 1)
+        return found
 
     # Elements ---------------------------------------------------------------------------------
 
@@ -97,7 +132,11 @@ class Engine:
     ) -> tuple[Decimal | None, Decimal | None]:
         """A region's own figure (year to date for flows) and, for flows, the quarter alone."""
         key = (code, region_id, quarter)
-        if key not in self._own:
+        found = self._own.get(key)
+        if found is not None:
+            return found
+        self._own_series(code, region_id)
+        if key not in self._own:  # a quarter outside the run's span
             series = self.data.reported.get(code, {}).get(region_id, {})
             element = self.elements.get(code)
             if element is not None and element.kind == DataElement.Kind.FLOW:
@@ -108,52 +147,99 @@ class Engine:
                 self._own[key] = (series[max(earlier)] if earlier else None, None)
         return self._own[key]
 
+    def _own_series(self, code: str, region_id: int) -> None:
+        """`own` for every quarter of the run in one pass over the region's reported quarters
+        (the same figures, without searching the series again for each quarter)."""
+        series = self.data.reported.get(code, {}).get(region_id, {})
+        element = self.elements.get(code)
+        if element is not None and element.kind == DataElement.Kind.FLOW:
+            in_year: list[Decimal] = []
+            for index, quarter in enumerate(self.quarters):
+                if index == 0 or quarter.quarter == 1:  # the quarters run on without gaps
+                    in_year = [series[q] for q in quarter.year_to_date()[:-1] if q in series]
+                value = series.get(quarter)
+                if value is not None:
+                    in_year.append(value)
+                self._own[(code, region_id, quarter)] = (sum(in_year) if in_year else None, value)
+            return
+        # The latest figure reported by each quarter, walking both in time order; compared as
+        # (year, quarter) tuples: the same order, at C speed.
+        reported = [((q.year, q.quarter), value) for q, value in sorted(series.items())]
+        latest, index = None, 0
+        for quarter in self.quarters:
+            now = (quarter.year, quarter.quarter)
+            while index < len(reported) and reported[index][0] <= now:
+                latest, index = reported[index][1], index + 1
+            self._own[(code, region_id, quarter)] = (latest, None)
+
     def element(
         self, code: str, region_id: int, quarter: Quarter, rollup: str
     ) -> tuple[Decimal | None, Decimal | None]:
         value, in_quarter = self.own(code, region_id, quarter)
         if value is not None or rollup != Indicator.Rollup.SUM:
             return value, in_quarter
-        parts = [self.element(code, child, quarter, rollup) for child in self.children[region_id]]
-        values = [v for v, _q in parts if v is not None]
-        quarters = [q for _v, q in parts if q is not None]
-        return (sum(values) if values else None, sum(quarters) if quarters else None)
+        key = (code, region_id, quarter)
+        if key not in self._element:
+            parts = [
+                self.element(code, child, quarter, rollup) for child in self.children[region_id]
+            ]
+            values = [v for v, _q in parts if v is not None]
+            quarters = [q for _v, q in parts if q is not None]
+            self._element[key] = (
+                sum(values) if values else None,
+                sum(quarters) if quarters else None,
+            )
+        return self._element[key]
 
     # Indicators -------------------------------------------------------------------------------
 
     def indicator(
         self, indicator: Indicator, region_id: int, quarter: Quarter
     ) -> tuple[Decimal | None, Decimal | None]:
-        kind = indicator.source_kind
+        return self.values(indicator, region_id, [quarter])[0]
+
+    def values(
+        self, indicator: Indicator, region_id: int, quarters: list[Quarter]
+    ) -> list[tuple[Decimal | None, Decimal | None]]:
+        """The indicator's value (and, for flows, the quarter's alone) in the region for each of
+        `quarters`: one region's series at a time, looking the indicator's parts up once."""
+        kind, scale = indicator.source_kind, indicator.scale
         if kind == Indicator.Source.PORTAL:
-            value = self.portal(indicator.portal_source, region_id, quarter)
-            return (None if value is None else value * indicator.scale), None
-        numerator, in_quarter = self.element(
-            indicator.element.code, region_id, quarter, indicator.rollup
-        )
+            source = indicator.portal_source
+            found = []
+            for quarter in quarters:
+                value = self.portal(source, region_id, quarter)
+                found.append((None if value is None else value * scale, None))
+            return found
+        code, rollup = indicator.element.code, indicator.rollup
+        numerators = [self.element(code, region_id, quarter, rollup) for quarter in quarters]
         if kind == Indicator.Source.RATIO:
-            denominator, _q = self.element(
-                indicator.denominator.code, region_id, quarter, indicator.rollup
+            below = indicator.denominator.code
+            found = []
+            for quarter, (numerator, _q) in zip(quarters, numerators, strict=True):
+                denominator, _q = self.element(below, region_id, quarter, rollup)
+                if numerator is None or not denominator:
+                    found.append((None, None))
+                else:
+                    found.append((numerator / denominator * scale, None))
+            return found
+        return [
+            (
+                None if numerator is None else numerator * scale,
+                None if in_quarter is None else in_quarter * scale,
             )
-            if numerator is None or not denominator:
-                return None, None
-            return numerator / denominator * indicator.scale, None
-        scale = indicator.scale
-        return (
-            None if numerator is None else numerator * scale,
-            None if in_quarter is None else in_quarter * scale,
-        )
+            for numerator, in_quarter in numerators
+        ]
 
     def _portal_sum(self, key: str, compute, region_id: int, quarter: Quarter) -> Decimal | None:
+        """The source's figures summed over the region's subtree (None where it has none)."""
         if key not in self._portal:
-            self._portal[key] = compute(self.quarters)
-        path = self.regions[region_id].path
-        total = [
-            value
-            for (where, period), value in self._portal[key].items()
-            if period == str(quarter) and where.startswith(path)
-        ]
-        return sum(total) if total else None
+            parts: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+            for (where, period), value in compute(self.quarters).items():
+                for region in self._up_the_tree(where):
+                    parts[(region, period)].append(value)
+            self._portal[key] = {cell: sum(values) for cell, values in parts.items()}
+        return self._portal[key].get((region_id, self.period(quarter)))
 
     def portal(self, source: str, region_id: int, quarter: Quarter) -> Decimal | None:
         """A portal figure summed over the region's subtree; a ratio source divides the sums."""
@@ -174,11 +260,15 @@ class Engine:
         figures only."""
         if indicator.source_kind == Indicator.Source.PORTAL:
             return True
-        path = self.regions[region_id].path
-        return any(
-            where.startswith(path)
-            for where in self.data.reported_at.get(indicator.element.code, {}).get(quarter, ())
-        )
+        code = indicator.element.code
+        if code not in self._fresh:
+            self._fresh[code] = {
+                (region, reported)
+                for reported, paths in self.data.reported_at.get(code, {}).items()
+                for where in paths
+                for region in self._up_the_tree(where)
+            }
+        return (region_id, quarter) in self._fresh[code]
 
     def accumulates(self, indicator: Indicator) -> bool:
         """Year-to-date indicators (flows) project by quarterly flow, the rest by trend."""
@@ -211,7 +301,8 @@ def _snapshot(
     now,
 ) -> ProgressSnapshot:
     indicator = target.indicator
-    as_of = quarter.end
+    # The quarter in progress (portal data, to date) is judged as of today, not its last day.
+    as_of = min(quarter.end, timezone.localdate(now))
     explanation: dict = {"as_of": as_of.isoformat(), "unit": indicator.unit}
     values = {q: v for q, (v, _iq) in series.items() if v is not None}
     # The baseline: as the target says, else the portal's own value at the baseline date.
@@ -287,6 +378,40 @@ def _snapshot(
     )
 
 
+VALUE_COLUMNS = ("indicator_id", "region_id", "period", "value", "quarter_value", "computed_at")
+PLACES = Decimal("0.0001")
+
+
+def _insert_values(rows: list[tuple]) -> None:
+    """Insert IndicatorValue rows given as VALUE_COLUMNS tuples. On PostgreSQL one COPY: a full
+    recompute writes tens of thousands of rows, which INSERTs built by the ORM would spend
+    seconds on; elsewhere bulk_create."""
+    with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", None)
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
+            table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+            columns = ", ".join(connection.ops.quote_name(c) for c in VALUE_COLUMNS)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                copy.write(_copy_text(rows))
+            return
+    IndicatorValue.objects.bulk_create(
+        (IndicatorValue(**dict(zip(VALUE_COLUMNS, row, strict=True))) for row in rows),
+        batch_size=1000,
+    )
+
+
+def _copy_text(rows: list[tuple]) -> str:
+    """VALUE_COLUMNS rows in COPY's text format (ids, a period, decimals, a timestamp: nothing
+    to escape; a missing quarter value is \\N)."""
+    stamps: dict[datetime, str] = {}
+    lines = []
+    for indicator_id, region_id, period, value, quarter_value, computed_at in rows:
+        stamp = stamps.get(computed_at) or stamps.setdefault(computed_at, computed_at.isoformat())
+        flow = r"\N" if quarter_value is None else quarter_value
+        lines.append(f"{indicator_id}\t{region_id}\t{period}\t{value}\t{flow}\t{stamp}\n")
+    return "".join(lines)
+
+
 # pg_advisory_xact_lock key of the recompute (any constant; "RCMP" in ASCII).
 RECOMPUTE_LOCK = 0x52434D50
 
@@ -296,19 +421,24 @@ def recompute(
     region_ids: Iterable[int] | None = None,
     since: str | None = None,
     sources: Iterable[str] | None = None,
+    statistics_only: bool = False,
 ) -> Result:
     """Recompute indicator values and progress snapshots.
 
     `region_ids`: only these regions and their ancestors are rewritten (None: all).
     `since`: only periods from this one on (None: all). `sources`: only indicators fed by these
     portal sources (an event of the projects app touches no statistics indicator).
+    `statistics_only`: only indicators computed from returns, after an approved return (portal
+    figures do not depend on returns, so their values stay as they are; unless the return is
+    the earliest approved, which moves where every series starts: then all are recomputed).
     """
+    options = {"region_ids": region_ids, "since": since, "sources": sources}
     if connection.vendor != "postgresql":
-        return _recompute(region_ids=region_ids, since=since, sources=sources)
+        return _recompute(**options, statistics_only=statistics_only)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
-        return _recompute(region_ids=region_ids, since=since, sources=sources)
+        return _recompute(**options, statistics_only=statistics_only)
 
 
 def _recompute(
@@ -316,26 +446,36 @@ def _recompute(
     region_ids: Iterable[int] | None,
     since: str | None,
     sources: Iterable[str] | None,
+    statistics_only: bool = False,
 ) -> Result:
-    data = _Data()
+    all_indicators = list(Indicator.objects.select_related("element", "denominator"))
+    data = _Data(
+        codes={e.code for i in all_indicators for e in (i.element, i.denominator) if e is not None}
+    )
     regions = list(Region.objects.all())
     by_id = {r.pk: r for r in regions}
     today = timezone.localdate()
+    # Portal data (events recorded in the portal, dated) runs to the quarter in progress, to
+    # date: a licence recorded or a reward paid today shows on the dashboard of this quarter once
+    # the recompute has run, not only after the quarter has ended.
     portal_quarters = set()
     if data.quarters:
-        portal_quarters = set(Quarter.span(min(data.quarters), Quarter.last_completed(today)))
+        portal_quarters = set(Quarter.span(min(data.quarters), Quarter.containing(today)))
     elif sources:
-        portal_quarters = {Quarter.last_completed(today)}
+        portal_quarters = {Quarter.containing(today)}
     all_quarters = sorted(data.quarters | portal_quarters)
     result = Result()
     if not all_quarters:
         return result
     quarters = Quarter.span(all_quarters[0], all_quarters[-1])
     engine = Engine(quarters, regions, data)
-    indicators = list(Indicator.objects.select_related("element", "denominator"))
+    indicators = all_indicators
     if sources is not None:
         wanted = set(sources)
         indicators = [i for i in indicators if i.portal_source in wanted]
+    if statistics_only and since and data.quarters and Quarter.parse(since) > min(data.quarters):
+        # Not the earliest return: every portal series already starts where it should.
+        indicators = [i for i in indicators if i.source_kind != Indicator.Source.PORTAL]
     scope_regions = (
         set().union(*(_ancestors(by_id[pk], by_id) for pk in region_ids if pk in by_id))
         if region_ids is not None
@@ -347,7 +487,7 @@ def _recompute(
     now = timezone.now()
 
     # Statistics end with the last quarter reported (a stock carried past it would look current);
-    # portal data runs to the last quarter ended.
+    # portal data runs to the quarter in progress.
     data_last = max(data.quarters) if data.quarters else None
 
     def last_for(indicator: Indicator) -> Quarter | None:
@@ -356,23 +496,23 @@ def _recompute(
     rows = []
     for indicator in indicators:
         last = last_for(indicator)
+        if last is None:
+            continue
+        wanted = [q for q in scope_quarters if q <= last]
+        labels = [engine.period(q) for q in wanted]
         for region_id in scope_regions:
-            for quarter in scope_quarters:
-                if last is None or quarter > last:
-                    break
-                value, in_quarter = engine.indicator(indicator, region_id, quarter)
+            series = engine.values(indicator, region_id, wanted)
+            for period, (value, in_quarter) in zip(labels, series, strict=True):
                 if value is None:
                     continue
                 rows.append(
-                    IndicatorValue(
-                        indicator=indicator,
-                        region_id=region_id,
-                        period=str(quarter),
-                        value=value.quantize(Decimal("0.0001")),
-                        quarter_value=(
-                            None if in_quarter is None else in_quarter.quantize(Decimal("0.0001"))
-                        ),
-                        computed_at=now,
+                    (
+                        indicator.pk,
+                        region_id,
+                        period,
+                        value.quantize(PLACES),
+                        None if in_quarter is None else in_quarter.quantize(PLACES),
+                        now,
                     )
                 )
     targets = list(
@@ -382,7 +522,9 @@ def _recompute(
     )
     snapshots = []
     for target in targets:
-        series = {q: engine.indicator(target.indicator, target.region_id, q) for q in quarters}
+        series = dict(
+            zip(quarters, engine.values(target.indicator, target.region_id, quarters), strict=True)
+        )
         deadline_quarter = Quarter.containing(target.deadline)
         last = last_for(target.indicator)
         for quarter in scope_quarters:
@@ -394,7 +536,7 @@ def _recompute(
         IndicatorValue.objects.filter(
             indicator__in=indicators, region_id__in=scope_regions, period__in=periods
         ).delete()
-        IndicatorValue.objects.bulk_create(rows, batch_size=1000)
+        _insert_values(rows)
         ProgressSnapshot.objects.filter(target__in=targets, period__in=periods).delete()
         ProgressSnapshot.objects.bulk_create(snapshots, batch_size=1000)
     result.values, result.snapshots = len(rows), len(snapshots)

@@ -7,8 +7,10 @@ number validation (whole or decimal, not below the element's lowest value).
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -176,9 +178,17 @@ def _fmt(value: Decimal | None):
     return None if value is None else float(value)
 
 
+OTHER_SHEET = "其他指标"
+
+
+def _local(moment: datetime) -> datetime:
+    """A time as the pages show it (local, Asia/Shanghai): Excel cells hold no time zone."""
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
 def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = None) -> bytes:
-    """One sheet per indicator group (targets with status colours), then rankings and the
-    completeness of returns."""
+    """One sheet per indicator group (targets with status colours), then the region's other
+    indicators, rankings and the completeness of returns."""
     report = progress or (lambda _percent: None)
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -210,7 +220,7 @@ def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = No
                 _fmt(snap.expected) if snap else None,
                 _fmt(snap.projection) if snap else None,
                 STATUS_NAMES[status],
-                snap.computed_at.replace(tzinfo=None) if snap else None,
+                _local(snap.computed_at) if snap else None,
                 target.source,
             ]
             for column, content in enumerate(values, start=1):
@@ -223,6 +233,28 @@ def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = No
                 sheet.cell(row=offset, column=column).number_format = "#,##0.00"
         sheet.freeze_panes = "A4"
         report(int(step / steps * 100))
+    if dashboard.untargeted:
+        # The region's own figures without a target (the dashboard's "other indicators"): the
+        # amounts and counts recorded in the portal, such as licences, approvals and payments.
+        sheet = workbook.create_sheet(OTHER_SHEET)
+        sheet["A1"] = f"{dashboard.region.name} · 其他指标 · 截至 {dashboard.period}"
+        sheet["A1"].font = TITLE_FONT
+        _header(sheet, 3, ["指标代码", "指标", "单位", "地区", "期间", "数值", "计算时间"],
+                [26, 36, 8, 12, 10, 16, 18])  # fmt: skip
+        for offset, value in enumerate(dashboard.untargeted, start=4):
+            values = [
+                value.indicator.code,
+                value.indicator.name,
+                value.indicator.unit,
+                dashboard.region.name,
+                value.period,
+                _fmt(value.value),
+                _local(value.computed_at),
+            ]
+            for column, content in enumerate(values, start=1):
+                sheet.cell(row=offset, column=column, value=safe(content)).border = BORDER
+            sheet.cell(row=offset, column=6).number_format = "#,##0.00##"
+            sheet.cell(row=offset, column=7).number_format = "yyyy-mm-dd hh:mm"
     if dashboard.ranking:
         sheet = workbook.create_sheet("地区排名")
         sheet["A1"] = f"{dashboard.region.name} 下辖地区排名 · {dashboard.period}"
@@ -249,7 +281,7 @@ def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = No
                 row.region.name,
                 {"missing": "未报送"}.get(row.state)
                 or (row.stat_return.get_status_display() if row.stat_return else row.state),
-                submitted.replace(tzinfo=None) if submitted else None,
+                _local(submitted) if submitted else None,
                 None if row.on_time is None else ("按时" if row.on_time else "逾期"),
             ]
             for column, content in enumerate(values, start=1):

@@ -226,8 +226,12 @@ INDICATORS = [
      None, None, Decimal(100), "patents.inventory_coverage", 25),
     ("POOL_CONVERSION_AMOUNT", "专利转让许可金额累计（专利库登记）", "万元", "转化运用", "portal",
      None, None, Decimal("0.0001"), "patents.conversion_amount", 15),
+    ("POOL_UPTAKE_AMOUNT", "企业受让和获许可专利金额累计（专利库登记）", "万元", "转化运用",
+     "portal", None, None, Decimal("0.0001"), "patents.uptake_amount", 16),
     ("POOL_PLEDGE_AMOUNT", "专利质押融资金额累计（专利库登记）", "万元", "转化运用", "portal",
      None, None, Decimal("0.0001"), "patents.pledge_amount", 95),
+    ("PROJECTS_APPROVED", "立项的专利转化专项项目", "个", "转化运用", "portal",
+     None, None, Decimal(1), "projects.approved", 105),
     ("INCENTIVES_PAID", "奖补资金已兑付累计", "万元", "政策兑现", "portal",
      None, None, Decimal("0.0001"), "incentives.paid", 120),
 ]  # fmt: skip

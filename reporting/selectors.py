@@ -251,6 +251,10 @@ def dashboard(*, user: User, region: Region, period: str | None = None) -> Dashb
     )
     latest = approved[0] if approved else None
     period = str(Quarter.parse(period)) if period else latest
+    # The quarter in progress is offered too: the figures recorded in the portal (licences,
+    # payments, approvals) run to date, before any return of that quarter is due.
+    current = str(Quarter.containing(timezone.localdate()))
+    periods = sorted({current, *approved}, reverse=True)
     targets = list(Target.objects.filter(region=region).select_related("indicator", "region"))
     snapshots: dict[int, ProgressSnapshot] = {}
     history: dict[int, list[ProgressSnapshot]] = defaultdict(list)
@@ -297,7 +301,7 @@ def dashboard(*, user: User, region: Region, period: str | None = None) -> Dashb
     return Dashboard(
         region=region,
         period=period,
-        periods=approved,
+        periods=periods,
         targets=rows,
         national=national,
         ranking=[(indicators[pk], values) for pk, values in ranking.items()],

@@ -7,12 +7,19 @@ from reporting import compute
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def recompute_progress(
-    region_id: int | None = None, since: str | None = None, sources: list[str] | None = None
+    region_id: int | None = None,
+    since: str | None = None,
+    sources: list[str] | None = None,
+    statistics_only: bool = False,
 ) -> dict:
-    """Recompute what a change touches: one region (and its ancestors) from one period on, or the
-    indicators fed by some portal sources. Running it twice writes the same rows."""
+    """Recompute what a change touches: one region (and its ancestors) from one period on (only
+    the indicators computed from returns, after an approved return), or the indicators fed by
+    some portal sources. Running it twice writes the same rows."""
     result = compute.recompute(
-        region_ids=None if region_id is None else [region_id], since=since, sources=sources
+        region_ids=None if region_id is None else [region_id],
+        since=since,
+        sources=sources,
+        statistics_only=statistics_only,
     )
     return {"values": result.values, "snapshots": result.snapshots, "periods": result.periods}
 

@@ -16,7 +16,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,6 +94,8 @@ class CheckResult:
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     upload: ReturnUpload | None = None
+    # code → id of the stored DataValue row, as read by the check (for storing the changes).
+    stored: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def can_store(self) -> bool:
@@ -155,6 +157,32 @@ def current_values(stat_return: StatReturn) -> dict[str, DataValue]:
             region=stat_return.region, period=stat_return.period
         ).select_related("element")
     }
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored figure as a check needs it (no model instance: a long return holds one small
+    tuple per row), with the row's id to update it by."""
+
+    pk: int
+    value: Decimal
+    comment: str
+
+
+def stored_figures(stat_return: StatReturn) -> tuple[dict[str, Stored], dict[str, Decimal]]:
+    """What is stored for the return's region: this period's figures (code → Stored) and the
+    previous period's values (code → value, for prev() in the rules), in one query."""
+    previous = str(Quarter.parse(stat_return.period).previous())
+    rows = DataValue.objects.filter(
+        region=stat_return.region, period__in=[stat_return.period, previous]
+    ).values_list("period", "element__code", "pk", "value", "comment")
+    current, before = {}, {}
+    for period, code, pk, value, comment in rows:
+        if period == previous:
+            before[code] = value
+        else:
+            current[code] = Stored(pk, value, comment)
+    return current, before
 
 
 def stored_entries(stat_return: StatReturn) -> dict[str, Entry]:
@@ -241,31 +269,33 @@ def _require_editable(actor: User, stat_return: StatReturn) -> None:
 
 
 def check(
-    *, stat_return: StatReturn, entries: Mapping[str, Entry], extra: list[Problem] | None = None
+    *,
+    stat_return: StatReturn,
+    entries: Mapping[str, Entry],
+    extra: list[Problem] | None = None,
+    elements: list[DataElement] | None = None,
 ) -> CheckResult:
-    """The dry run: problems and the changes storing `entries` would make. Stores nothing."""
-    elements = form_elements(stat_return.form)
-    stored = current_values(stat_return)
+    """The dry run: problems and the changes storing `entries` would make. Stores nothing.
+    `elements`: the form's, when the caller has read them already."""
+    elements = form_elements(stat_return.form) if elements is None else elements
+    stored, previous = stored_figures(stat_return)
     problems = list(extra or [])
     # Rules see the figures as they will be: stored ones, overridden by what is entered now.
-    merged = {code: Entry(code=code, value=v.value, comment=v.comment, cell=code)
-              for code, v in stored.items()}  # fmt: skip
+    merged = {code: Entry(code=code, value=row.value, comment=row.comment, cell=code)
+              for code, row in stored.items()}  # fmt: skip
     merged.update({code: entry for code, entry in entries.items() if entry.value is not None})
     problems += check_entries(
-        elements=elements,
-        entries=merged,
-        previous=previous_values(region=stat_return.region, period=stat_return.period),
-        rules=active_rules(),
+        elements=elements, entries=merged, previous=previous, rules=active_rules()
     )
     problems.sort(key=_reading_order)
     result = CheckResult(problems=problems)
+    result.stored = {code: row.pk for code, row in stored.items()}
     names = {e.code: e for e in elements}
     for code, entry in entries.items():
         if entry.value is None:
             continue
-        old = stored.get(code)
-        before = old.value if old else None
-        before_comment = old.comment if old else ""
+        row = stored.get(code)
+        before, before_comment = (row.value, row.comment) if row else (None, "")
         if before is not None and before == entry.value and before_comment == entry.comment:
             result.unchanged += 1
             continue
@@ -289,10 +319,18 @@ def _reading_order(problem: Problem) -> tuple[str, int, str]:
     return problem.sheet, int(digits) if digits and problem.sheet else 0, problem.cell
 
 
-def _store(*, actor: User, stat_return: StatReturn, result: CheckResult, via: str) -> CheckResult:
+def _store(
+    *,
+    actor: User,
+    stat_return: StatReturn,
+    result: CheckResult,
+    via: str,
+    elements: list[DataElement] | None = None,
+) -> CheckResult:
     now = timezone.now()
-    elements = {e.code: e for e in form_elements(stat_return.form)}
-    stored = current_values(stat_return)
+    elements = {
+        e.code: e for e in (form_elements(stat_return.form) if elements is None else elements)
+    }
     new_rows, updated, history = [], [], []
     for change in result.changes:
         element = elements[change.code]
@@ -311,8 +349,8 @@ def _store(*, actor: User, stat_return: StatReturn, result: CheckResult, via: st
                 via=via,
             )
         )
-        row = stored.get(change.code)
-        if row is None:
+        pk = result.stored.get(change.code)
+        if pk is None:
             new_rows.append(
                 DataValue(
                     element=element,
@@ -326,13 +364,9 @@ def _store(*, actor: User, stat_return: StatReturn, result: CheckResult, via: st
                 )
             )
         else:
-            row.value, row.comment = change.after, change.after_comment
-            row.stat_return, row.updated_at, row.updated_by = stat_return, now, actor
-            updated.append(row)
+            updated.append((pk, change.after, change.after_comment))
     DataValue.objects.bulk_create(new_rows)
-    DataValue.objects.bulk_update(
-        updated, ["value", "comment", "stat_return", "updated_at", "updated_by"]
-    )
+    _update_values(updated, stat_return=stat_return, at=now, by=actor)
     DataValueHistory.objects.bulk_create(history)
     if result.changes:
         audit_record(
@@ -347,6 +381,28 @@ def _store(*, actor: User, stat_return: StatReturn, result: CheckResult, via: st
     return result
 
 
+def _update_values(
+    rows: list[tuple[int, Decimal, str]], *, stat_return: StatReturn, at, by: User
+) -> None:
+    """Rewrite stored figures, `(id, value, comment)` each, in one UPDATE joined to the list
+    (PostgreSQL and SQLite alike): the ORM's bulk_update would build a CASE per row and field,
+    which costs more than the whole statement."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(DataValue._meta.db_table)
+    listed = ", ".join(["(%s, %s, %s)"] * len(rows))
+    params = [part for row in rows for part in row]
+    params += [stat_return.pk, connection.ops.adapt_datetimefield_value(at), by.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH changed (id, value, comment) AS (VALUES {listed}) "  # noqa: S608
+            f"UPDATE {table} SET value = changed.value, comment = changed.comment, "
+            f"stat_return_id = %s, updated_at = %s, updated_by_id = %s "
+            f"FROM changed WHERE {table}.id = changed.id",
+            params,
+        )
+
+
 def _json(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
@@ -358,23 +414,32 @@ def return_values_store(
     """Store entered values (web form, API): all of them, or none when a check blocks."""
     stat_return = _locked(stat_return)
     _require_editable(actor, stat_return)
-    result = check(stat_return=stat_return, entries=entries)
+    elements = form_elements(stat_return.form)
+    result = check(stat_return=stat_return, entries=entries, elements=elements)
     if not result.can_store:
         raise problems_error(blocking(result.problems))
-    return _store(actor=actor, stat_return=stat_return, result=result, via=via)
+    return _store(actor=actor, stat_return=stat_return, result=result, via=via, elements=elements)
 
 
 def _upload_limit() -> int:
     return settings.REPORTING_UPLOAD_MAX_MB * 1024 * 1024
 
 
-def _parse_for(stat_return: StatReturn, handle: IO[bytes], *, name: str, size: int):
+def _parse_for(
+    stat_return: StatReturn,
+    handle: IO[bytes],
+    *,
+    name: str,
+    size: int,
+    elements: list[DataElement],
+):
     parsed = importers.read_return(
         handle,
         name=name,
         size=size,
         max_bytes=_upload_limit(),
-        elements=form_elements(stat_return.form),
+        elements=elements,
+        region_code=stat_return.region.code,
     )
     extra = list(parsed.problems)
     if parsed.region_code and parsed.region_code != stat_return.region.code:
@@ -411,9 +476,10 @@ def return_upload_check(
     stat_return = _locked(stat_return)
     _require_editable(actor, stat_return)
     handle.seek(0)
+    elements = form_elements(stat_return.form)
     with uploads.on_field("file"):
-        parsed, extra = _parse_for(stat_return, handle, name=name, size=size)
-    result = check(stat_return=stat_return, entries=parsed.entries, extra=extra)
+        parsed, extra = _parse_for(stat_return, handle, name=name, size=size, elements=elements)
+    result = check(stat_return=stat_return, entries=parsed.entries, extra=extra, elements=elements)
     handle.seek(0)
     content = handle.read()
     upload = ReturnUpload(
@@ -448,14 +514,16 @@ def return_upload_apply(*, actor: User, upload: ReturnUpload) -> CheckResult:
     upload = ReturnUpload.objects.get(pk=upload.pk, stat_return=stat_return)
     if upload.applied_at is not None:
         raise ValidationError(_("This workbook has already been applied."), code="applied")
+    elements = form_elements(stat_return.form)
     with upload.file.open("rb") as handle:
         parsed, extra = _parse_for(
-            stat_return, handle, name=upload.original_name, size=upload.file.size
-        )
-    result = check(stat_return=stat_return, entries=parsed.entries, extra=extra)
+            stat_return, handle, name=upload.original_name, size=upload.file.size,
+            elements=elements,
+        )  # fmt: skip
+    result = check(stat_return=stat_return, entries=parsed.entries, extra=extra, elements=elements)
     if not result.can_store:
         raise problems_error(blocking(result.problems))
-    _store(actor=actor, stat_return=stat_return, result=result, via="excel")
+    _store(actor=actor, stat_return=stat_return, result=result, via="excel", elements=elements)
     upload.applied_at, upload.failed_at, upload.failure = timezone.now(), None, ""
     upload.save(update_fields=["applied_at", "failed_at", "failure"])
     result.upload = upload
@@ -545,8 +613,8 @@ def _recompute_after_commit(stat_return: StatReturn) -> None:
     from reporting import tasks
 
     region_id, period = stat_return.region_id, stat_return.period
-    transaction.on_commit(lambda: tasks.recompute_progress.delay(region_id=region_id,
-                                                                 since=period))  # fmt: skip
+    transaction.on_commit(lambda: tasks.recompute_progress.delay(
+        region_id=region_id, since=period, statistics_only=True))  # fmt: skip
 
 
 @transaction.atomic

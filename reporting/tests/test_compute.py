@@ -412,3 +412,89 @@ def test_incentive_payments_feed_the_paid_indicator(form, django_capture_on_comm
     assert value("INCENTIVES_PAID", "610100", "2025Q3") == 15
     assert value("INCENTIVES_PAID", "610000", "2025Q2") == 30
     assert value("INCENTIVES_PAID", "610000", "2025Q3") == 45
+
+
+def test_portal_figures_run_to_date_in_the_quarter_in_progress(
+    form, django_capture_on_commit_callbacks
+):
+    """A licence recorded today counts in the quarter in progress once the recompute has run,
+    both at the owner's region (POOL_CONVERSION_AMOUNT) and at the licensee's
+    (POOL_UPTAKE_AMOUNT): a city sees what its enterprises took up from a university elsewhere.
+    A party typed by name only counts for the owner."""
+    from django.utils import timezone
+
+    from patents import services as patent_services
+    from patents.models import Conversion, Patent
+    from portal.models import Organisation
+    from portal.tests.factories import ApplicantFactory, OrganisationFactory
+    from reporting.periods import Quarter
+
+    staff = ApplicantFactory(
+        organisation=OrganisationFactory(
+            kind=Organisation.Kind.UNIVERSITY, region=Region.objects.get(code="610100")
+        )
+    )
+    licensee = OrganisationFactory(
+        kind=Organisation.Kind.ENTERPRISE, region=Region.objects.get(code="610902")
+    )
+    patents = [
+        Patent.objects.create(
+            number=number, title="专利", kind=Patent.Kind.INVENTION, status=Patent.Status.VALID,
+            filed_on=date(2021, 2, 19), granted_on=date(2023, 6, 2), owner=staff.organisation,
+        )
+        for number in ("202110182616.5", "202311397827.6")
+    ]  # fmt: skip
+    approved(form, "610100", "2025Q1", VALID_INVENTION=1)  # statistics end in 2025Q1
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        patent_services.conversion_record(
+            actor=staff, patent=patents[0], kind=Conversion.Kind.LICENCE,
+            data={"counterparty": licensee, "licence_kind": "ordinary",
+                  "amount": Decimal("1234500"), "starts_on": today},
+        )  # fmt: skip
+        patent_services.conversion_record(
+            actor=staff, patent=patents[1], kind=Conversion.Kind.TRANSFER,
+            data={"counterparty_name": "外省某公司", "amount": Decimal("100000"),
+                  "starts_on": today},
+        )  # fmt: skip
+    now = str(Quarter.containing(today))
+    assert value("POOL_CONVERSION_AMOUNT", "610100", now) == Decimal("133.45")
+    assert value("POOL_CONVERSION_AMOUNT", "610000", now) == Decimal("133.45")
+    assert value("POOL_UPTAKE_AMOUNT", "610902", now) == Decimal("123.45")
+    assert value("POOL_UPTAKE_AMOUNT", "610900", now) == Decimal("123.45")
+    assert value("POOL_UPTAKE_AMOUNT", "610000", now) == Decimal("123.45")
+    assert not IndicatorValue.objects.filter(
+        indicator__code="POOL_UPTAKE_AMOUNT", region__code="610100"
+    ).exists()
+    # Dated today: nothing in the quarter before; statistics still end where they were reported.
+    before = str(Quarter.containing(today).previous())
+    assert not IndicatorValue.objects.filter(
+        indicator__code__in=["POOL_CONVERSION_AMOUNT", "POOL_UPTAKE_AMOUNT"], period=before
+    ).exists()
+    assert not IndicatorValue.objects.filter(indicator__code="VALID_INVENTION", period=now).exists()
+
+
+def test_a_projects_approval_feeds_the_approved_indicator(form, django_capture_on_commit_callbacks):
+    """An approved project (立项) counts in PROJECTS_APPROVED for its lead organisation's county,
+    city and the province from the day of the decision; approving recomputes."""
+    from django.utils import timezone
+
+    from projects import services as project_services
+    from projects.tests import factories as pf
+    from reporting.periods import Quarter
+
+    approved(form, "610900", "2025Q1", VALID_INVENTION=1)
+    reviewer = pf.reviewer()
+    application = pf.scored(pf.open_call(reviewer), [80, 80, 80, 80, 80], actor=reviewer)
+    assert application.lead_organisation.region.code == "610902"
+    with django_capture_on_commit_callbacks(execute=True):
+        project_services.application_approve(
+            actor=reviewer, application=application, amount=40 * pf.WAN
+        )
+    now = Quarter.containing(timezone.localdate())
+    for code in ("610902", "610900", "610000"):
+        assert value("PROJECTS_APPROVED", code, str(now)) == 1
+    assert not IndicatorValue.objects.filter(
+        indicator__code="PROJECTS_APPROVED", period=str(now.previous())
+    ).exists()
+    assert not IndicatorValue.objects.filter(indicator__code="PROJECTS_ACCEPTED").exists()

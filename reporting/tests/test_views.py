@@ -8,6 +8,7 @@ codes rather than on translated text.
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -26,6 +27,7 @@ from reporting.models import (
     DataValueHistory,
     ExportJob,
     Indicator,
+    IndicatorValue,
     ProgressSnapshot,
     ReturnUpload,
     StatReturn,
@@ -520,16 +522,22 @@ def test_dashboards_answer_in_a_bounded_number_of_queries(
 
 def test_the_period_select_lists_each_approved_period_once(client, leader, demo_data):
     """Regression: StatReturn's default ordering leaked into SELECT DISTINCT, so each period was
-    listed once per approved return (181 options for 9 quarters after the demo load)."""
+    listed once per approved return (181 options for 9 quarters after the demo load). The
+    quarter in progress comes first (the portal's own figures run to date); the latest approved
+    stays the default."""
     client.force_login(leader)
     response = client.get(reverse("reporting:dashboard"))
     select = re.search(
         r'data-testid="period-select">(.*?)</select>', response.content.decode(), re.DOTALL
     ).group(1)
     options = re.findall(r'<option value="([^"]+)"', select)
-    expected = [str(q) for q in reversed(Quarter.span(Quarter(2023, 2), Quarter(2025, 2)))]
+    current = str(Quarter.containing(timezone.localdate()))
+    expected = [current] + [
+        str(q) for q in reversed(Quarter.span(Quarter(2023, 2), Quarter(2025, 2)))
+    ]
     assert response.context["d"].periods == expected
     assert options == expected
+    assert response.context["d"].period == "2025Q2"
 
 
 def test_a_city_cannot_see_another_citys_dashboard(client, xian, ankang, demo_data):
@@ -622,6 +630,42 @@ def test_dashboard_export_is_made_by_the_worker_and_downloads(
     client.force_login(ApplicantFactory())
     assert client.get(reverse("reporting:export_detail", args=[job.pk])).status_code == 403
     assert client.get(reverse("reporting:export_download", args=[job.pk])).status_code == 403
+
+
+def test_the_dashboard_export_holds_the_regions_other_indicators(leader, demo_data):
+    """Regression: the export held the targets, the ranking of the units below and the
+    completeness, but not the region's own figures without a target (the dashboard's "other
+    indicators": e.g. the licence amounts and payments recorded in the portal)."""
+    job = services.export_request(
+        actor=leader, kind="dashboard", params={"region": "610900", "period": PERIOD}
+    )
+    services.export_run(job_id=job.pk)
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read()))[exporters.OTHER_SHEET]
+    rows = range(4, sheet.max_row + 1)
+    exported = {
+        sheet.cell(row=row, column=1).value: (
+            sheet.cell(row=row, column=5).value,
+            sheet.cell(row=row, column=6).value,
+        )
+        for row in rows
+    }
+    targeted = Target.objects.filter(region__code="610900").values_list("indicator", flat=True)
+    values = IndicatorValue.objects.filter(region__code="610900", period=PERIOD).exclude(
+        indicator__in=targeted
+    )
+    expected = {
+        code: (PERIOD, float(value))
+        for code, value in values.values_list("indicator__code", "value")
+    }
+    assert expected and exported == expected
+    # Times as the pages show them (Asia/Shanghai), not the database's UTC (Excel keeps ms).
+    computed = dict(values.values_list("indicator__code", "computed_at"))
+    for row in rows:
+        local = timezone.localtime(computed[sheet.cell(row=row, column=1).value])
+        written = sheet.cell(row=row, column=7).value
+        assert abs(written - local.replace(tzinfo=None)) < timedelta(seconds=1)
 
 
 def test_another_users_export_is_a_404(client, leader, reviewer, demo_data):

@@ -36,7 +36,7 @@ pytestmark = [
     pytest.mark.usefixtures("redis_broker"),
 ]
 
-PAUSE_IN = "reporting.models:IndicatorValue.objects.bulk_create"
+PAUSE_IN = "reporting.compute:_insert_values"  # after the values are written, before snapshots
 
 
 def start_worker(queue: str, log: Path, *, paused: Path | None = None, pool: str = "solo",
