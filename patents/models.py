@@ -94,8 +94,15 @@ class Patent(models.Model):
         verbose_name = _("patent")
         verbose_name_plural = _("patents")
         indexes = [
-            models.Index(fields=["owner", "status", "converted"]),
+            # Covers the per-owner counts of the pool page (selectors.owner_counts).
+            models.Index(
+                fields=["owner", "status", "converted", "screened_at"], name="patent_owner_counts"
+            ),
             models.Index(fields=["status", "converted", "screened_at"]),
+            # The pool page's order: a page of 200,000 patents read without a sort.
+            models.Index(fields=["owner", "-filed_on", "number"], name="patent_pool_order"),
+            # The pool's fingerprint (selectors.pool_fingerprint): the latest change, looked up.
+            models.Index(fields=["updated_at"], name="patent_updated_at"),
         ]
 
     def __str__(self) -> str:
@@ -282,6 +289,8 @@ class Feedback(models.Model):
         ordering = ["-given_at"]
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
+        # The pool page's "feedback received", newest first, without joining every suggestion.
+        indexes = [models.Index(fields=["-given_at"], name="feedback_newest_first")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"

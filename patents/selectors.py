@@ -1,20 +1,23 @@
 """Reads of the patent pool, scoped to the user asking."""
 
 import calendar
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patents.models import INTENSIVE_INDUSTRIES, Conversion, Match, Patent, Push, TechNeed
 from portal import permissions
-from portal.models import Region, User
+from portal.models import Organisation, Region, User
 
 
 def patent_list(*, user: User, **filters) -> QuerySet[Patent]:
@@ -39,26 +42,81 @@ class Coverage:
         return ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _counts(user: User):
-    pool = permissions.scope(user, "patent.view", Patent.objects.all()).filter(
-        status=Patent.Status.VALID, converted=False
-    )
-    return pool.values("owner_id", "owner__name", "owner__region__path").annotate(
-        total=Count("pk"), screened=Count("pk", filter=Q(screened_at__isnull=False))
-    )
+# How long the per-owner counts of a scope are kept. They are keyed by the pool's fingerprint,
+# so any change to a patent is seen at once; the limit only bounds the rare change the
+# fingerprint misses (a write committed with an `updated_at` older than one already seen).
+OWNER_COUNTS_SECONDS = 300
 
 
-def coverage_by_organisation(*, user: User) -> list[Coverage]:
+def pool_fingerprint() -> tuple:
+    """Changes whenever a patent is added or changed: ids only grow, patents are never deleted,
+    and every write to a patent sets `updated_at` (patents/pool_index.py relies on the same).
+    Two index lookups, whatever the size of the pool."""
+    found = Patent.objects.aggregate(top=Max("pk"), last=Max("updated_at"))
+    return found["top"], found["last"].isoformat() if found["last"] else None
+
+
+def owner_counts(*, user: User) -> list[dict]:
+    """For each owner whose patents the user may see: its patents, its unconverted valid ones
+    and how many of those are screened.
+
+    One aggregate over the user's whole pool (200,000 patents for the province): kept in the
+    cache until the pool changes, so the pool page does not read every patent on every request.
+    The key is the scoped query itself (two users with the same scope share it).
+    """
+    scoped = permissions.scope(user, "patent.view", Patent.objects.all()).order_by()
+    try:
+        scope = str(scoped.query)
+    except EmptyResultSet:  # the user may see no patent at all
+        return []
+    digest = hashlib.sha256(f"{scope}|{pool_fingerprint()}".encode()).hexdigest()
+    key = f"patents:owner-counts:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        pool = Q(status=Patent.Status.VALID, converted=False)
+        # Grouped by owner id alone, the counts are read from the index (owner, status,
+        # converted, screened_at) without the table; names are looked up for the owners after.
+        rows = list(
+            scoped.values("owner_id").annotate(
+                patents=Count("pk"),
+                total=Count("pk", filter=pool),
+                screened=Count("pk", filter=pool & Q(screened_at__isnull=False)),
+            )
+        )
+        owners = Organisation.objects.filter(pk__in=[row["owner_id"] for row in rows])
+        names = {
+            pk: (name, path) for pk, name, path in owners.values_list("pk", "name", "region__path")
+        }
+        for row in rows:
+            row["owner__name"], row["owner__region__path"] = names[row["owner_id"]]
+        cache.set(key, rows, OWNER_COUNTS_SECONDS)
+    return rows
+
+
+def pool_size(*, user: User, counts: list[dict] | None = None) -> int:
+    """How many patents the user may see (the unfiltered pool page's count). `counts`: the
+    user's owner_counts() when the caller has them already."""
+    return sum(row["patents"] for row in counts or owner_counts(user=user))
+
+
+def _counts(user: User, counts: list[dict] | None) -> list[dict]:
+    """Owners with unconverted valid patents, with those and the screened ones."""
+    return [row for row in counts or owner_counts(user=user) if row["total"]]
+
+
+def coverage_by_organisation(*, user: User, counts: list[dict] | None = None) -> list[Coverage]:
     return [
         Coverage(row["owner__name"], str(row["owner_id"]), row["total"], row["screened"])
-        for row in _counts(user).order_by("owner__name")
+        for row in sorted(
+            _counts(user, counts), key=lambda row: (row["owner__name"], row["owner_id"])
+        )
     ]
 
 
-def coverage_by_region(*, user: User) -> list[Coverage]:
+def coverage_by_region(*, user: User, counts: list[dict] | None = None) -> list[Coverage]:
     """The province and each city (a county's patents count in its city and the province)."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in _counts(user):
+    for row in _counts(user, counts):
         parts = row["owner__region__path"].strip("/").split("/")
         for depth in range(1, min(len(parts), 2) + 1):
             key = "/".join(parts[:depth]) + "/"
@@ -92,6 +150,24 @@ def need_get(*, user: User, pk: int):
 
 def need_matches(need) -> QuerySet:
     return need.matches.select_related("patent__owner", "feedback").order_by("rank")
+
+
+def with_feedback(patents: list[Patent]) -> list[Patent]:
+    """Set `feedback_count` and `feedback_mean` (the ratings enterprises gave the patent's
+    suggestions) on a page of patents: one grouped query over the page, not the pool."""
+    from patents.models import Feedback
+
+    stats = {
+        row["match__patent_id"]: row
+        for row in Feedback.objects.filter(match__patent__in=[p.pk for p in patents])
+        .values("match__patent_id")
+        .annotate(count=Count("pk"), mean=Avg("rating"))
+        .order_by()
+    }
+    for patent in patents:
+        row = stats.get(patent.pk, {})
+        patent.feedback_count, patent.feedback_mean = row.get("count", 0), row.get("mean")
+    return patents
 
 
 def feedback_received(*, user: User):

@@ -5,7 +5,6 @@ import tempfile
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Avg, Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,19 +36,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @permission_required("patent.pool.view")
 def pool(request: HttpRequest) -> HttpResponse:
     form, patents = _pool_filtered(request)
+    filtered = form.is_valid() and any(form.cleaned_data.values())
+    counts = selectors.owner_counts(user=request.user)
+    # Grouped by owner, newest filing first: the order of the index (owner, -filed_on, number),
+    # so a page is read without sorting the pool (200,000 patents for the province). The
+    # unfiltered count comes with the cached coverage figures.
+    page = paginate(
+        request,
+        # "owner_id", not "owner": ordering by a relation sorts by the owner's name.
+        patents.order_by("owner_id", "-filed_on", "number"),
+        count=None if filtered else selectors.pool_size(user=request.user, counts=counts),
+    )
+    page.object_list = selectors.with_feedback(list(page.object_list))
     return render(
         request,
         "patents/pool.html",
         {
-            "page": paginate(
-                request,
-                patents.annotate(
-                    feedback_count=Count("matches__feedback"),
-                    feedback_mean=Avg("matches__feedback__rating"),
-                ).order_by("owner__name", "-filed_on", "number"),
-            ),
-            "coverage": selectors.coverage_by_organisation(user=request.user),
-            "regions": selectors.coverage_by_region(user=request.user),
+            "page": page,
+            "coverage": selectors.coverage_by_organisation(user=request.user, counts=counts),
+            "regions": selectors.coverage_by_region(user=request.user, counts=counts),
             "today": timezone.localdate(),
             "can_manage": permissions.can(request.user, "patent.pool.manage"),
             "filters": form,

@@ -76,8 +76,13 @@ def form_errors_from(form: Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def paginate(request: HttpRequest, queryset, per_page: int = 50):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, queryset, per_page: int = 50, *, count: int | None = None):
+    """A page of the list. `count`, when the caller already knows it (e.g. from cached
+    figures), spares the COUNT over the whole list."""
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
+    return paginator.get_page(request.GET.get("page"))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -311,7 +311,11 @@ class Application(models.Model):
                 name="approved_amount_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["status", "call_category"])]
+        indexes = [
+            models.Index(fields=["status", "call_category"]),
+            # The application list's order (newest first): a page without sorting them all.
+            models.Index(fields=["-created_at", "-id"], name="application_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()

@@ -43,6 +43,12 @@ def call_list() -> QuerySet[Call]:
     return Call.objects.prefetch_related(Prefetch("lots", queryset=lots))
 
 
+def call_choices() -> QuerySet[Call]:
+    """The calls a list filters by: titles only. Not call_list(), whose per-category counts
+    scan every application on each request."""
+    return Call.objects.only("pk", "title").order_by("-opens_at")
+
+
 def call_get(*, pk: int) -> Call:
     try:
         return call_list().get(pk=pk)

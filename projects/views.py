@@ -253,7 +253,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "page": paginate(request, applications),
             "filters": filters,
             "statuses": S.choices,
-            "calls": selectors.call_list(),
+            "calls": selectors.call_choices(),
             "categories": Category.objects.all(),
             "open_lots": selectors.open_lots()
             if permissions.can(request.user, "project.application.create")

@@ -167,3 +167,67 @@ def test_a_need_page_makes_the_same_few_queries_however_many_suggestions(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("patents:need_detail", args=[need.pk]))
     assert response.content.decode().count('data-testid="feedback-form"') == count
+
+
+def _pool_scans(captured) -> list[str]:
+    """Queries that read the whole pool: a count or a grouping over the patents table."""
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "patents_patent"' in q["sql"]
+        and ("COUNT(" in q["sql"].upper() or "GROUP BY" in q["sql"].upper())
+    ]
+
+
+def test_the_pool_page_reads_a_page_not_the_pool(client, staff):
+    """At province scale (200,000 patents) the page must not count, group or sort the whole
+    pool on every request: its count and coverage come from figures cached until the pool
+    changes, the feedback summary is read for the page's patents only."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from patents.models import Feedback, Match, TechNeed
+
+    first, second = make(staff.organisation, 1), make(staff.organisation, 2)
+    make(staff.organisation, 3, converted=True)
+    enterprise = ApplicantFactory()
+    need = TechNeed.objects.create(
+        organisation=enterprise.organisation, title="需求", description="描述",
+        cooperation=TechNeed.Cooperation.LICENCE, created_by=enterprise,
+    )  # fmt: skip
+    for patent, rating in ((first, 4), (second, 2)):
+        match = Match.objects.create(
+            need=need, patent=patent, rank=1, score=0.5, computed_at=timezone.now()
+        )
+        Feedback.objects.create(match=match, rating=rating, given_by=enterprise)
+    client.force_login(staff)
+    url = reverse("patents:pool")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert _pool_scans(captured) == []
+    page = response.context["page"]
+    assert page.paginator.count == 3
+    summary = {p.number: (p.feedback_count, p.feedback_mean) for p in page}
+    assert summary == {number(1): (1, 4), number(2): (1, 2), number(3): (0, None)}
+    assert 'data-testid="feedback-summary">4.0/5 ×1<' in response.content.decode()
+    coverage = response.context["coverage"][0]
+    assert (coverage.screened, coverage.unconverted_valid) == (0, 2)
+
+
+def test_the_pool_pages_cached_counts_follow_every_change(client, staff):
+    patent = make(staff.organisation, 1)
+    client.force_login(staff)
+    url = reverse("patents:pool")
+    assert client.get(url).context["page"].paginator.count == 1
+    make(staff.organisation, 2)  # an import adds one
+    response = client.get(url)
+    assert response.context["page"].paginator.count == 2
+    assert response.context["coverage"][0].unconverted_valid == 2
+    from patents import services
+
+    services.patent_screen(actor=staff, patent=patent, tier="A", industry="01")
+    assert client.get(url).context["coverage"][0].screened == 1
+    # A filtered list is counted as filtered.
+    assert client.get(url, {"screened": "yes"}).context["page"].paginator.count == 1

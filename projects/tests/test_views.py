@@ -112,6 +112,27 @@ def test_application_list_query_count_does_not_grow(
     assert response.content.decode().count('href="/projects/applications/') == 8
 
 
+def test_application_list_reads_only_its_page_of_applications(client, call, reviewer):
+    """At province scale (10,000 applications) the list must not scan them all: the only query
+    over the applications besides the page is the paginator's plain count (the call filter
+    once counted every call's applications per category)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        f.submitted(call, 3)
+    login(client, reviewer)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("projects:application_list"))
+    assert response.status_code == 200
+    assert call.title in response.content.decode()  # the call filter still lists it
+    reads = [q["sql"] for q in captured.captured_queries if '"projects_application"' in q["sql"]]
+    counts = [sql for sql in reads if "COUNT(" in sql.upper()]
+    assert len(counts) == 1, counts
+    assert "GROUP BY" not in counts[0].upper()
+    assert "LIMIT" in reads[-1].upper()  # the page itself
+
+
 def test_ranking_query_count_does_not_grow(client, call, reviewer, django_assert_max_num_queries):
     f.scored(call, [80, 70, 90], actor=reviewer)
     login(client, reviewer)
