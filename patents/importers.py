@@ -107,27 +107,22 @@ def _rows_csv(text: str) -> Iterator[tuple[int, list[Any]]]:
     yield from enumerate(csv.reader(io.StringIO(text)), start=1)
 
 
-def read_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> ParsedList:
-    """Parse a patent list. Raises ValidationError when the file cannot be read at all: too big,
-    not an .xlsx or plain-text .csv by its content (portal.uploads), or an unsafe workbook."""
-    kind = uploads.check_upload(
-        name=name, handle=handle, size=size, max_bytes=max_bytes, accept=uploads.SPREADSHEETS
-    )
-    formulas: dict[str, str] = {}
-    if kind.code == "csv":
-        rows = _rows_csv(uploads.decode_text(handle) or "")
-        sheet = name
-    else:
-        data = handle.read()
-        spreadsheets.check_xlsx(data, name=name)
-        found = spreadsheets.read_sheet(data, name=name, sheet_name=SHEET)
-        rows, formulas = enumerate(found.rows, start=1), found.formulas
-        sheet = SHEET
-    parsed = ParsedList()
-    columns: dict[str, int] | None = None
-    seen: dict[str, int] = {}
-    for number, values in rows:
-        if columns is None:
+class PatentRows:
+    """A patent list read row by row: iterating gives the typed rows of the good ones (fields,
+    with "_row"); `problems` and `total` fill as the rows are read. Nothing but the row being
+    read and the numbers already seen (to find one listed twice) is held, so a list of 100,000
+    patents is read in the memory of a few."""
+
+    def __init__(self, rows: Iterator[tuple[int, list[Any]]], *, name: str, sheet: str,
+                 formulas: dict[str, str]):  # fmt: skip
+        self.problems: list[Problem] = []
+        self.total = 0
+        self._rows, self._sheet, self._formulas = rows, sheet, formulas
+        self._seen: dict[str, int] = {}
+        self._columns = self._header(name)
+
+    def _header(self, name: str) -> dict[str, int]:
+        for number, values in self._rows:
             labels = {_text(v): i for i, v in enumerate(values) if _text(v)}
             if "申请号" in labels:
                 missing = [h for _f, h, required in COLUMNS if required and h not in labels]
@@ -136,28 +131,51 @@ def read_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> 
                         _("%(name)s lacks the columns %(columns)s: download the template.")
                         % {"name": name, "columns": "、".join(missing)}
                     )
-                columns = {f: labels[h] for f, h, _r in COLUMNS if h in labels}
-            elif number >= 10:
+                return {f: labels[h] for f, h, _r in COLUMNS if h in labels}
+            if number >= 10:
                 break
-            continue
-        if not any(_text(v) for v in values):
-            continue
-        parsed.total += 1
-        flagged = spreadsheets.row_formula_problems(
-            formulas, number=number, values=values, sheet=sheet
-        )
-        parsed.problems.extend(flagged)
-        if any(p.is_blocking for p in flagged):
-            continue
-        row = _row(values, columns, number, sheet, parsed.problems, seen)
-        if row is not None:
-            parsed.rows.append(row)
-    if columns is None:
         raise ValidationError(
             _("%(name)s has no header row with “申请号”: download the template and fill it in.")
             % {"name": name}
         )
-    return parsed
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for number, values in self._rows:
+            if not any(_text(v) for v in values):
+                continue
+            self.total += 1
+            flagged = spreadsheets.row_formula_problems(
+                self._formulas, number=number, values=values, sheet=self._sheet
+            )
+            self.problems.extend(flagged)
+            if any(p.is_blocking for p in flagged):
+                continue
+            row = _row(values, self._columns, number, self._sheet, self.problems, self._seen)
+            if row is not None:
+                yield row
+
+
+def open_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> PatentRows:
+    """A patent list to read row by row. Raises ValidationError when the file cannot be read at
+    all: too big, not an .xlsx or plain-text .csv by its content (portal.uploads), an unsafe
+    workbook, or no header row. An .xlsx is read from the handle, never copied into memory."""
+    kind = uploads.check_upload(
+        name=name, handle=handle, size=size, max_bytes=max_bytes, accept=uploads.SPREADSHEETS
+    )
+    if kind.code == "csv":
+        return PatentRows(_rows_csv(uploads.decode_text(handle) or ""), name=name, sheet=name,
+                          formulas={})  # fmt: skip
+    spreadsheets.check_xlsx(handle, name=name)
+    found = spreadsheets.read_sheet(handle, name=name, sheet_name=SHEET)
+    return PatentRows(enumerate(found.rows, start=1), name=name, sheet=SHEET,
+                      formulas=found.formulas)  # fmt: skip
+
+
+def read_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> ParsedList:
+    """A whole patent list at once (`open_patents` for one read row by row)."""
+    listing = open_patents(handle, name=name, size=size, max_bytes=max_bytes)
+    rows = list(listing)
+    return ParsedList(rows=rows, problems=listing.problems, total=listing.total)
 
 
 def _row(values, columns, number, sheet, problems, seen) -> dict[str, Any] | None:

@@ -4,14 +4,15 @@ Each is one atomic, permission-checked, audited function. An import is idempoten
 already in the pool is updated, never duplicated, and its screening is kept.
 """
 
-import io
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -85,56 +86,92 @@ def _existing(numbers: list[str]) -> dict[str, tuple[int, int, tuple]]:
 
 
 def _update_rows(changed: list[tuple[int, dict]], now) -> None:
-    """UPDATE … WHERE id = %s, executed many times in one statement batch.
+    """The imported fields of changed patents, and their `updated_at`."""
+    _update_by_pk(
+        Patent,
+        (*IMPORTED_FIELDS, "updated_at"),
+        [(pk, {**values, "updated_at": now}) for pk, values in changed],
+    )
+
+
+def _update_by_pk(model, names, rows: list[tuple[int, dict]]) -> None:
+    """UPDATE … SET these columns WHERE id = %s, executed many times in one statement batch.
 
     bulk_update() builds one CASE WHEN per column per batch, which grows quadratically with the
     batch and took minutes for 100,000 rows on SQLite; executemany() takes seconds on both
     SQLite and PostgreSQL (psycopg pipelines it).
     """
-    if not changed:
+    if not rows:
         return
-    fields = [Patent._meta.get_field(name) for name in (*IMPORTED_FIELDS, "updated_at")]
+    fields = [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(Patent._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (column names from the model)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (column names from the model)
     params = [
-        [
-            *(f.get_db_prep_value(values[f.name], connection) for f in fields[:-1]),
-            fields[-1].get_db_prep_value(now, connection),
-            pk,
-        ]
-        for pk, values in changed
+        [*(f.get_db_prep_save(values[f.name], connection) for f in fields), pk]
+        for pk, values in rows
     ]
     with connection.cursor() as cursor:
         for start in range(0, len(params), LOOKUP_CHUNK):
             cursor.executemany(sql, params[start : start + LOOKUP_CHUNK])
 
 
-def _check(owner: Organisation, handle: IO[bytes], *, name: str, size: int):
-    parsed = importers.read_patents(handle, name=name, size=size, max_bytes=_max_bytes())
-    existing = _existing([row["number"] for row in parsed.rows])
-    problems = list(parsed.problems)
-    good = []
-    for row in parsed.rows:
-        found = existing.get(row["number"])
-        if found is not None and found[1] != owner.pk:
-            problems.append(
-                Problem(
-                    _("%(number)s is already in another organisation's pool.")
-                    % {"number": row["number"]},
-                    sheet=importers.SHEET,
-                    cell=f"A{row['_row']}",
+@dataclass
+class _Checked:
+    total: int
+    good: int  # rows neither bad nor refused: new, changed or the same as in the pool
+    problems: list[Problem]
+    to_create: int
+    to_update: int
+
+
+def _check(owner: Organisation, handle: IO[bytes], *, name: str, size: int, store=None):
+    """Read a list chunk by chunk against the pool: a number in another organisation's pool is
+    a problem; the others are new, changed or the same. `store(new, changed)` (when applying)
+    writes each chunk's new rows and changed ones before the next is read, so a list of 100,000
+    patents never sits in memory. Returns the counts and every problem, in row order."""
+    listing = importers.open_patents(handle, name=name, size=size, max_bytes=_max_bytes())
+    refused: list[Problem] = []
+    to_create = to_update = read = 0
+    for chunk in _chunks(listing, LOOKUP_CHUNK):
+        existing = _existing([row["number"] for row in chunk])
+        new, changed = [], []
+        for row in chunk:
+            found = existing.get(row["number"])
+            if found is None:
+                new.append(row)
+            elif found[1] != owner.pk:
+                refused.append(
+                    Problem(
+                        _("%(number)s is already in another organisation's pool.")
+                        % {"number": row["number"]},
+                        sheet=importers.SHEET,
+                        cell=f"A{row['_row']}",
+                    )
                 )
-            )
-            continue
-        good.append(row)
+            elif found[2] != tuple(row[name] for name in IMPORTED_FIELDS):
+                changed.append((found[0], row))
+        to_create, to_update, read = (
+            to_create + len(new),
+            to_update + len(changed),
+            read + len(chunk),
+        )
+        if store is not None:
+            store(new, changed)
+    problems = listing.problems + refused
     problems.sort(key=lambda p: (int("".join(c for c in p.cell if c.isdigit()) or 0), p.cell))
-    return parsed, good, existing, problems
+    return _Checked(listing.total, read - len(refused), problems, to_create, to_update)
 
 
-def _changed(row: dict, existing: dict) -> bool:
-    found = existing.get(row["number"])
-    return found is not None and found[2] != tuple(row[name] for name in IMPORTED_FIELDS)
+def _chunks(rows, size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @transaction.atomic
@@ -146,30 +183,28 @@ def patent_import_check(
     permissions.require(actor, "patent.pool.manage", owner)
     handle.seek(0)
     with uploads.on_field("file"):
-        parsed, good, existing, problems = _check(owner, handle, name=name, size=size)
-    handle.seek(0)
-    content = handle.read()
+        checked = _check(owner, handle, name=name, size=size)
     patent_import = PatentImport(
         owner=owner,
         original_name=name[:200],
         uploaded_by=actor,
-        rows=parsed.total,
-        problem_count=len(problems),
-        created=sum(1 for row in good if row["number"] not in existing),
-        updated=sum(1 for row in good if _changed(row, existing)),
+        rows=checked.total,
+        problem_count=len(checked.problems),
+        created=checked.to_create,
+        updated=checked.to_update,
     )
-    kind = uploads.sniff(io.BytesIO(content), text=True) or "xlsx"
-    patent_import.file.save(uploads.stored_name(kind), ContentFile(content), save=False)
+    kind = uploads.sniff(handle, text=True) or "xlsx"
+    patent_import.file.save(uploads.stored_name(kind), File(handle), save=False)
     patent_import.save()
     audit_record(
         actor=actor,
         event="patent.import.check",
         target=patent_import,
-        after={"rows": parsed.total, "problems": len(problems)},
+        after={"rows": checked.total, "problems": len(checked.problems)},
     )
     return ImportResult(
-        problems=problems,
-        total=parsed.total,
+        problems=checked.problems,
+        total=checked.total,
         to_create=patent_import.created,
         to_update=patent_import.updated,
         patent_import=patent_import,
@@ -181,34 +216,38 @@ def patent_import_check(
 def patent_import_apply(*, actor: User, patent_import: PatentImport) -> ImportResult:
     """Store every good row of a checked list in one transaction (a failure stores none, and
     the import is marked failed with the reason); the bad rows the dry run listed are skipped.
-    The checks run again: the pool may have changed since the dry run."""
+    The checks run again: the pool may have changed since the dry run. The list is read and
+    stored a chunk at a time."""
     patent_import = PatentImport.objects.select_for_update().get(pk=patent_import.pk)
     owner = patent_import.owner
     permissions.require(actor, "patent.pool.manage", owner)
     if patent_import.applied_at is not None:
         raise ValidationError(_("This list has already been imported."), code="applied")
-    with patent_import.file.open("rb") as handle:
-        parsed, good, existing, problems = _check(
-            owner, handle, name=patent_import.original_name, size=patent_import.file.size
-        )
-    if not good:
-        raise problems_error(blocking(problems) or [Problem(_("The list holds no patent."))])
-    new, changed = [], []
-    for row in good:
-        values = {name: row[name] for name in IMPORTED_FIELDS}
-        found = existing.get(row["number"])
-        if found is None:
-            new.append(Patent(number=row["number"], owner=owner, **values))
-        elif _changed(row, existing):
-            changed.append((found[0], values))
-    Patent.objects.bulk_create(new, batch_size=2000)
     now = timezone.now()
-    _update_rows(changed, now)
+
+    def store(new: list[dict], changed: list[tuple[int, dict]]) -> None:
+        Patent.objects.bulk_create(
+            [Patent(number=row["number"], owner=owner,
+                    **{name: row[name] for name in IMPORTED_FIELDS}) for row in new],
+            batch_size=2000,
+        )  # fmt: skip
+        _update_rows([(pk, {name: row[name] for name in IMPORTED_FIELDS}) for pk, row in changed],
+                     now)  # fmt: skip
+
+    with patent_import.file.open("rb") as handle:
+        checked = _check(
+            owner, handle, name=patent_import.original_name, size=patent_import.file.size,
+            store=store,
+        )  # fmt: skip
+    if not checked.good:
+        raise problems_error(
+            blocking(checked.problems) or [Problem(_("The list holds no patent."))]
+        )
     patent_import.applied_at = now
-    patent_import.created, patent_import.updated = len(new), len(changed)
+    patent_import.created, patent_import.updated = checked.to_create, checked.to_update
     patent_import.failed_at, patent_import.failure = None, ""
     patent_import.save(update_fields=["applied_at", "created", "updated", "failed_at", "failure"])
-    if new or changed:
+    if checked.to_create or checked.to_update:
         from patents import tasks
 
         transaction.on_commit(lambda: tasks.match_needs.delay())
@@ -216,13 +255,13 @@ def patent_import_apply(*, actor: User, patent_import: PatentImport) -> ImportRe
         actor=actor,
         event="patent.import.apply",
         target=patent_import,
-        after={"created": len(new), "updated": len(changed)},
+        after={"created": checked.to_create, "updated": checked.to_update},
     )
     return ImportResult(
-        problems=problems,
-        total=parsed.total,
-        to_create=len(new),
-        to_update=len(changed),
+        problems=checked.problems,
+        total=checked.total,
+        to_create=checked.to_create,
+        to_update=checked.to_update,
         patent_import=patent_import,
     )
 
@@ -298,74 +337,104 @@ def need_create(*, actor: User, data: dict) -> TechNeed:
     return need
 
 
-def _pool_documents() -> list[matching.Document]:
-    pool = Patent.objects.filter(status=Patent.Status.VALID, converted=False).values_list(
-        "pk", "title", "abstract", "industry", "ipc"
-    )
-    return [matching.document(pk, title, abstract, industry, ipc)
-            for pk, title, abstract, industry, ipc in pool]  # fmt: skip
-
-
 def _need_document(need: TechNeed) -> matching.Document:
     return matching.document(need.pk, need.title, need.description, need.industry, need.ipc)
 
 
-def needs_match(*, need_ids: list[int] | None = None) -> int:
+MATCH_STORE_CHUNK = 250  # needs whose suggestions are stored in one transaction
+MATCH_VALUES = ("rank", "score", "shared_terms", "same_industry", "ipc_overlap")
+
+
+def needs_match(*, need_ids: list[int] | None = None, full: bool = False) -> int:
     """Match open needs (all, or these) against the pool and store the suggestions; the
     enterprise is told of suggestions it has not seen. Idempotent: a pair already suggested
-    keeps its push time. Returns how many suggestions are new."""
-    needs = TechNeed.objects.filter(is_open=True).select_related("organisation")
+    keeps its push time. Returns how many suggestions are new.
+
+    The pool's index (patents.pool_index) is brought up to date first (`full`: comparing every
+    patent's stamp, as the nightly run does); every need is scored in one vectorised pass, then
+    the suggestions are written a few hundred needs per transaction, in bulk."""
+    needs = TechNeed.objects.filter(is_open=True).order_by("pk")
     if need_ids is not None:
         needs = needs.filter(pk__in=need_ids)
-    needs = list(needs)
+    needs = list(needs.only("pk", "organisation_id", "title", "description", "industry", "ipc"))
     if not needs:
         return 0
-    patents = _pool_documents()
-    documents = {need.pk: _need_document(need) for need in needs}
-    # IDF over the pool and every open need, so a need's rare words weigh as they should.
-    matching.weigh([*patents, *documents.values()])
+    from patents import pool_index
+
+    pool = pool_index.current(full=full)
+    # IDF over the pool and every need of the run, so a need's rare words weigh as they should.
+    found = matching.rank(pool, [_need_document(need) for need in needs])
     now = timezone.now()
-    new_total = 0
+    return sum(
+        _suggestions_store(needs[start : start + MATCH_STORE_CHUNK], found, now)
+        for start in range(0, len(needs), MATCH_STORE_CHUNK)
+    )
+
+
+def _match_values(rank: int, suggestion: matching.Suggestion) -> tuple:
+    return (
+        rank,
+        Decimal(f"{suggestion.score:.4f}"),
+        list(suggestion.shared_terms),
+        suggestion.same_industry,
+        suggestion.ipc_overlap,
+    )
+
+
+@transaction.atomic
+def _suggestions_store(needs: list[TechNeed], found: dict, now) -> int:
+    """Store the suggestions of these needs: new pairs inserted (and pushed), pairs still
+    suggested updated where they changed, pairs no longer suggested deleted."""
+    ids = [need.pk for need in needs]
+    # Lock the needs: two runs at once (a redelivered task and the nightly one) would
+    # otherwise both find a pair new, insert it twice and tell the enterprise twice.
+    list(TechNeed.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    kept = {
+        (need_id, patent_id): (pk, values)
+        for pk, need_id, patent_id, *values in Match.objects.filter(need_id__in=ids).values_list(
+            "pk", "need_id", "patent_id", *MATCH_VALUES
+        )
+    }
+    fresh, changed, wanted = [], [], set()
     for need in needs:
-        suggestions = matching.best(documents[need.pk], patents)
-        with transaction.atomic():
-            # Lock the need: two runs at once (a redelivered task and the nightly one) would
-            # otherwise both find a pair new, insert it twice and tell the enterprise twice.
-            TechNeed.objects.select_for_update().filter(pk=need.pk).values_list("pk").first()
-            kept = {m.patent_id: m for m in Match.objects.select_for_update().filter(need=need)}
-            Match.objects.filter(need=need).exclude(
-                patent_id__in=[s.patent for s in suggestions]
-            ).delete()
-            fresh = []
-            for rank, suggestion in enumerate(suggestions, start=1):
-                values = {
-                    "rank": rank,
-                    "score": suggestion.score,
-                    "shared_terms": list(suggestion.shared_terms),
-                    "same_industry": suggestion.same_industry,
-                    "ipc_overlap": suggestion.ipc_overlap,
-                    "computed_at": now,
-                }
-                if suggestion.patent in kept:
-                    Match.objects.filter(pk=kept[suggestion.patent].pk).update(**values)
-                else:
-                    fresh.append(Match(need=need, patent_id=suggestion.patent, **values))
-            Match.objects.bulk_create(fresh)
-            need.matched_at = now
-            need.save(update_fields=["matched_at"])
-            if fresh:
-                Match.objects.filter(pk__in=[m.pk for m in fresh]).update(notified_at=now)
+        for rank, suggestion in enumerate(found.get(need.pk, []), start=1):
+            values = _match_values(rank, suggestion)
+            pair = (need.pk, suggestion.patent)
+            wanted.add(pair)
+            if pair not in kept:
+                fresh.append(
+                    Match(need_id=need.pk, patent_id=suggestion.patent, computed_at=now,
+                          notified_at=now, **dict(zip(MATCH_VALUES, values, strict=True)))
+                )  # fmt: skip
+            elif tuple(kept[pair][1]) != values:
+                changed.append((kept[pair][0], dict(zip(MATCH_VALUES, values, strict=True))))
+    gone = [pk for pair, (pk, _values) in kept.items() if pair not in wanted]
+    if gone:
+        Match.objects.filter(pk__in=gone).delete()
+    _update_by_pk(Match, MATCH_VALUES, changed)
+    Match.objects.filter(need_id__in=ids).update(computed_at=now)
+    Match.objects.bulk_create(fresh, batch_size=2000)
+    TechNeed.objects.filter(pk__in=ids).update(matched_at=now)
+    told = {match.need_id for match in fresh}
+    if told:
+        people: dict[int, list[User]] = {}
+        for user in User.objects.filter(
+            organisation_id__in={need.organisation_id for need in needs if need.pk in told},
+            role=Role.APPLICANT,
+            is_active=True,
+        ):
+            people.setdefault(user.organisation_id, []).append(user)
+        count = Counter(match.need_id for match in fresh)
+        for need in needs:
+            if need.pk in told:
                 notify(
                     event="patent.match.new",
-                    recipients=User.objects.filter(
-                        organisation_id=need.organisation_id, role=Role.APPLICANT, is_active=True
-                    ),
+                    recipients=people.get(need.organisation_id, []),
                     title=_("%(count)d new patents suggested for “%(need)s”")
-                    % {"count": len(fresh), "need": need.title},
+                    % {"count": count[need.pk], "need": need.title},
                     url=reverse("patents:need_detail", args=[need.pk]),
                 )
-            new_total += len(fresh)
-    return new_total
+    return len(fresh)
 
 
 # Feedback and re-tiering ---------------------------------------------------------------------

@@ -13,5 +13,6 @@ def match_need(need_id: int) -> int:
 
 @shared_task
 def match_needs() -> int:
-    """Match every open need (the pool changed, or the nightly full run)."""
-    return services.needs_match()
+    """Match every open need (the pool changed, or the nightly full run), comparing every
+    patent's stamp with the matching index (patents.pool_index)."""
+    return services.needs_match(full=True)

@@ -24,7 +24,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -52,19 +52,32 @@ def check_size(*, name: str, size: int, max_bytes: int) -> None:
     _check_size(name=name, size=size, max_bytes=max_bytes)
 
 
-def check_xlsx(data: bytes, *, name: str, max_uncompressed: int = MAX_UNCOMPRESSED) -> None:
-    """Refuse bytes that are not a readable .xlsx workbook, or that would be unsafe to open."""
-    if not data.startswith(b"PK\x03\x04"):
+def _source(data: bytes | IO[bytes]) -> IO[bytes]:
+    """A workbook's bytes, or an open file, as a file at its start (a file is read where it is:
+    a list of 100,000 rows is never copied into memory)."""
+    if isinstance(data, bytes | bytearray):
+        return io.BytesIO(data)
+    data.seek(0)
+    return data
+
+
+def check_xlsx(
+    data: bytes | IO[bytes], *, name: str, max_uncompressed: int = MAX_UNCOMPRESSED
+) -> None:
+    """Refuse bytes (or a file) that are not a readable .xlsx workbook, or that would be unsafe
+    to open."""
+    head = _source(data).read(8)
+    if not head.startswith(b"PK\x03\x04"):
         hint = (
             _("It is an old .xls workbook: save it as .xlsx (Excel workbook) and upload again.")
-            if data.startswith(b"\xd0\xcf\x11\xe0")
+            if head.startswith(b"\xd0\xcf\x11\xe0")
             else _("Download the template and fill it in.")
         )
         raise _refuse(
             _("%(name)s is not an Excel .xlsx workbook. %(hint)s") % {"name": name, "hint": hint}
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(_source(data)) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
             _check_archive(archive, infos, name=name, max_uncompressed=max_uncompressed)
@@ -109,9 +122,9 @@ def _check_archive(archive, infos, *, name: str, max_uncompressed: int) -> None:
                 )  # fmt: skip
 
 
-def _sheet_parts(data: bytes) -> Iterator[bytes]:
+def _sheet_parts(data: bytes | IO[bytes]) -> Iterator[bytes]:
     """The XML of every worksheet, in chunks (one worksheet at a time, never all in memory)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(_source(data)) as archive:
         for info in archive.infolist():
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                 with archive.open(info) as part:
@@ -121,17 +134,19 @@ def _sheet_parts(data: bytes) -> Iterator[bytes]:
                         tail = chunk[-64:]
 
 
-def has_formulas(data: bytes) -> bool:
+def has_formulas(data: bytes | IO[bytes]) -> bool:
     """Whether any worksheet holds a formula (<f> element): the cheap test that spares the second
     reading of a workbook without formulas, which is nearly every one."""
     return any(FORMULA_TAG.search(chunk) for chunk in _sheet_parts(data))
 
 
-def open_workbook(data: bytes, *, name: str, read_only: bool = True, data_only: bool = True):
+def open_workbook(
+    data: bytes | IO[bytes], *, name: str, read_only: bool = True, data_only: bool = True
+):
     """openpyxl's workbook, or a clear refusal. Read-only worksheets have their dimensions reset:
     a lying <dimension> tag cannot hide rows."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
+        workbook = load_workbook(_source(data), read_only=read_only, data_only=data_only)
     except Exception as error:  # openpyxl raises many kinds for a malformed file
         raise _refuse(
             _("%(name)s could not be read as a workbook (%(error)s).")
@@ -152,8 +167,9 @@ class SheetRows:
     formulas: dict[str, str] = field(default_factory=dict)  # coordinate → formula
 
 
-def read_sheet(data: bytes, *, name: str, sheet_name: str = "") -> SheetRows:
-    """The named worksheet (or the first) of a checked .xlsx, streamed in read-only mode."""
+def read_sheet(data: bytes | IO[bytes], *, name: str, sheet_name: str = "") -> SheetRows:
+    """The named worksheet (or the first) of a checked .xlsx, streamed in read-only mode. A file
+    given must stay open while the rows are read."""
     workbook = open_workbook(data, name=name)
     sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
     title = sheet.title
@@ -174,7 +190,13 @@ def read_sheet(data: bytes, *, name: str, sheet_name: str = "") -> SheetRows:
     return SheetRows(title=title, rows=rows(), formulas=formulas)
 
 
-def _formulas(data: bytes, *, name: str, title: str) -> dict[str, str]:
+def sheet_formulas(data: bytes, *, name: str, title: str) -> dict[str, str]:
+    """Where the named worksheet holds formulas (coordinate → formula): {} without reading the
+    workbook again when no worksheet holds one, which is nearly every upload."""
+    return _formulas(data, name=name, title=title) if has_formulas(data) else {}
+
+
+def _formulas(data: bytes | IO[bytes], *, name: str, title: str) -> dict[str, str]:
     workbook = open_workbook(data, name=name, data_only=False)
     try:
         return {

@@ -39,7 +39,7 @@ def test_two_matching_runs_at_once_store_and_push_each_suggestion_once(monkeypat
         cooperation=TechNeed.Cooperation.LICENCE,
     )  # fmt: skip
     # Pause once the suggestions are computed, before either run stores them.
-    slowed(monkeypatch, matching, "best")
+    slowed(monkeypatch, matching, "rank")
 
     outcomes = together(*[lambda: services.needs_match(need_ids=[need.pk])] * 2)
 
