@@ -85,10 +85,19 @@ messages: $(STAMP_PY)
 
 # Benchmarks print their figures (issue 5: 100,000 patents imported well under a minute; match
 # quality on the labelled set as precision@5 and recall@10).
+# Benchmarks (BENCHMARKS.md): province-scale data on PostgreSQL (BENCH_DATABASE_URL, default the
+# local server; one database per size, generated once and reused), then every figure of issue 9
+# with its baseline measured in the same run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench: install
 	mkdir -p var
-	$(PY) bench/patent_import.py
-	$(PY) bench/patent_export.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/generate.py --size tenth
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/generate.py --size province
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/pages.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/reporting.py --size province
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/matching.py --size province
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/patent_import.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/patent_export.py
 	$(PY) bench/match_quality.py
 
 clean:

@@ -1,8 +1,9 @@
 """Benchmark: exporting a pool of 100,000 patents to Excel (issue 5: within 1.5× raw openpyxl).
 
-Runs on a throw-away test database (SQLite by default; PostgreSQL when DATABASE_URL says so):
-stores 100,000 patents (the import benchmark's rows, a third of them screened, some converted,
-some notes that look like formulas), then times, side by side in one run, the export
+Runs on a throw-away test database (PostgreSQL: `test_bench_patent_export` on the server of
+BENCH_DATABASE_URL, or DATABASE_URL when set): stores 100,000 patents (the import benchmark's
+rows, a third of them screened, some converted, some notes that look like formulas), then
+times, side by side in one run, the export
 (patents.exporters.pool_workbook fed by the selector's streamed rows) and raw openpyxl in
 write-only mode writing the same cells from plain lists already in memory. Each is timed on its
 own, then run again under tracemalloc for its peak memory. Prints seconds, peak MB and the
@@ -23,6 +24,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":
+    from urllib.parse import urlsplit, urlunsplit
+
+    _server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ.setdefault(
+        "DATABASE_URL", urlunsplit(urlsplit(_server)._replace(path="/bench_patent_export"))
+    )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 

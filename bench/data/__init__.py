@@ -1,0 +1,1 @@
+"""Province-scale data for the benchmarks: one module per part, `bench/generate.py` runs them."""
