@@ -4,10 +4,11 @@
 # Every setting comes from the environment at run time (see .env.example).
 
 # --- Stage 1: front-end libraries -> static/vendor/ ---------------------------------------
+# (--omit=dev: axe-core is test tooling for tests/e2e/test_accessibility.py, never served)
 FROM node:20 AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY scripts/build-assets.mjs scripts/
 RUN npm run build
 
