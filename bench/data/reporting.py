@@ -29,13 +29,6 @@ from bench.data.timestamps import as_given
 
 PART = "reporting"
 
-# Share of the province's figures per city-level unit (the rest is spread over any other unit).
-WEIGHTS = {
-    "610100": Decimal("0.45"), "610400": Decimal("0.08"), "610300": Decimal("0.08"),
-    "61XX00": Decimal("0.07"), "610800": Decimal("0.05"), "610500": Decimal("0.05"),
-    "610700": Decimal("0.05"), "61YL00": Decimal("0.04"), "610900": Decimal("0.03"),
-    "610600": Decimal("0.03"), "611000": Decimal("0.02"), "610200": Decimal("0.02"),
-}  # fmt: skip
 # Province stocks in the first of the 32 quarters: (value, growth per quarter, "+n" or "xr").
 STOCKS = {
     "VALID_INVENTION": (45_000, "x1.025"),
@@ -152,6 +145,10 @@ def plan(elements) -> list[tuple]:
     for region in regions:
         if region.level == region.Level.COUNTY:
             by_parent.setdefault(region.parent_id, []).append(region)
+    # Share of the province's figures per city-level unit: the demo's (reporting/demo.py), the
+    # rest spread over any other unit. Imported here: the module needs Django set up.
+    from reporting.demo import WEIGHTS
+
     rows = []
     spread = Decimal(1) - sum(WEIGHTS.values())
     others = [r for r in regions if r.level == r.Level.CITY and r.code not in WEIGHTS]
