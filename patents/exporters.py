@@ -1,10 +1,8 @@
 """Excel out of the patent pool (openpyxl): the import template, and the pool itself."""
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import IO
 
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -15,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from patents import importers
 from patents.models import INTENSIVE_INDUSTRIES, Patent
 from portal import spreadsheets
-from portal.spreadsheets import safe
+from portal.spreadsheets import local_time, safe
 
 WIDTHS = [18, 36, 12, 10, 12, 12, 20, 20, 40, 12, 24, 12, 14, 20]
 EXAMPLE = [
@@ -100,11 +98,6 @@ def _text(value: str) -> str | None:
     return safe(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
-def _local(value: datetime | None) -> datetime | None:
-    """Excel has no time zones: the local wall-clock time."""
-    return None if value is None else timezone.localtime(value).replace(tzinfo=None)
-
-
 def pool_workbook(rows: Iterable[tuple], handle: IO[bytes]) -> int:
     """Write the pool (rows of patents.selectors.EXPORT_FIELDS) to `handle` as .xlsx, in
     openpyxl's write-only mode so 100,000 rows stream through a bounded amount of memory.
@@ -145,7 +138,7 @@ def pool_cells(row: tuple) -> list:
         granted_on,
         "是" if state_funded else "否",
         "是" if converted else "否",
-        _local(screened_at),
+        local_time(screened_at),
         TIER_NAMES.get(tier, tier) or None,
         INDUSTRY_NAMES.get(industry, industry) or None,
         _text(note),

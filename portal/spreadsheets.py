@@ -24,10 +24,12 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -173,7 +175,7 @@ def read_sheet(data: bytes | IO[bytes], *, name: str, sheet_name: str = "") -> S
     workbook = open_workbook(data, name=name)
     sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
     title = sheet.title
-    formulas = _formulas(data, name=name, title=title) if has_formulas(data) else {}
+    formulas = sheet_formulas(data, name=name, title=title)
 
     def rows() -> Iterator[list[Any]]:
         try:
@@ -190,7 +192,7 @@ def read_sheet(data: bytes | IO[bytes], *, name: str, sheet_name: str = "") -> S
     return SheetRows(title=title, rows=rows(), formulas=formulas)
 
 
-def sheet_formulas(data: bytes, *, name: str, title: str) -> dict[str, str]:
+def sheet_formulas(data: bytes | IO[bytes], *, name: str, title: str) -> dict[str, str]:
     """Where the named worksheet holds formulas (coordinate → formula): {} without reading the
     workbook again when no worksheet holds one, which is nearly every upload."""
     return _formulas(data, name=name, title=title) if has_formulas(data) else {}
@@ -261,6 +263,12 @@ def safe(value):
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """A time for an Excel cell: the local wall-clock time the pages show (cells hold no time
+    zone; openpyxl refuses aware datetimes)."""
+    return None if value is None else timezone.localtime(value).replace(tzinfo=None)
 
 
 def csv_cell(value: Any) -> str:

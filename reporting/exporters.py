@@ -7,17 +7,15 @@ number validation (whole or decimal, not below the element's lowest value).
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal import spreadsheets
-from portal.spreadsheets import safe
+from portal.spreadsheets import local_time, safe
 from reporting import layout
 from reporting.models import DataElement, StatReturn
 from reporting.periods import Quarter
@@ -181,11 +179,6 @@ def _fmt(value: Decimal | None):
 OTHER_SHEET = "其他指标"
 
 
-def _local(moment: datetime) -> datetime:
-    """A time as the pages show it (local, Asia/Shanghai): Excel cells hold no time zone."""
-    return timezone.localtime(moment).replace(tzinfo=None)
-
-
 def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = None) -> bytes:
     """One sheet per indicator group (targets with status colours), then the region's other
     indicators, rankings and the completeness of returns."""
@@ -220,7 +213,7 @@ def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = No
                 _fmt(snap.expected) if snap else None,
                 _fmt(snap.projection) if snap else None,
                 STATUS_NAMES[status],
-                _local(snap.computed_at) if snap else None,
+                local_time(snap.computed_at) if snap else None,
                 target.source,
             ]
             for column, content in enumerate(values, start=1):
@@ -249,7 +242,7 @@ def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = No
                 dashboard.region.name,
                 value.period,
                 _fmt(value.value),
-                _local(value.computed_at),
+                local_time(value.computed_at),
             ]
             for column, content in enumerate(values, start=1):
                 sheet.cell(row=offset, column=column, value=safe(content)).border = BORDER
@@ -281,7 +274,7 @@ def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = No
                 row.region.name,
                 {"missing": "未报送"}.get(row.state)
                 or (row.stat_return.get_status_display() if row.stat_return else row.state),
-                _local(submitted) if submitted else None,
+                local_time(submitted) if submitted else None,
                 None if row.on_time is None else ("按时" if row.on_time else "逾期"),
             ]
             for column, content in enumerate(values, start=1):
