@@ -96,12 +96,14 @@ def owner_counts(*, user: User) -> list[dict]:
 def pool_size(*, user: User, counts: list[dict] | None = None) -> int:
     """How many patents the user may see (the unfiltered pool page's count). `counts`: the
     user's owner_counts() when the caller has them already."""
-    return sum(row["patents"] for row in counts or owner_counts(user=user))
+    rows = counts if counts is not None else owner_counts(user=user)
+    return sum(row["patents"] for row in rows)
 
 
 def _counts(user: User, counts: list[dict] | None) -> list[dict]:
     """Owners with unconverted valid patents, with those and the screened ones."""
-    return [row for row in counts or owner_counts(user=user) if row["total"]]
+    rows = counts if counts is not None else owner_counts(user=user)
+    return [row for row in rows if row["total"]]
 
 
 def coverage_by_organisation(*, user: User, counts: list[dict] | None = None) -> list[Coverage]:

@@ -517,7 +517,7 @@ def _recompute(
                 )
     targets = list(
         Target.objects.filter(region_id__in=scope_regions, indicator__in=indicators).select_related(
-            "indicator__element", "region"
+            "indicator__element", "indicator__denominator", "region"
         )
     )
     snapshots = []
