@@ -35,6 +35,7 @@ from incentives.models import Claim, Policy
 from portal import errors
 from portal.models import Region, User
 from projects.models import Application, Assignment, Call
+from tests.e2e.test_csp import ROLES
 from tests.test_access_matrix import ANON, MATRIX, Case, routes
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
@@ -631,17 +632,8 @@ def test_anonymous_and_error_pages(page, page_as, login_as, demo_data, live_site
     assert not checker.report(), checker.report()
 
 
-NAV_USERS = (
-    "enterprise",
-    "university",
-    "reviewer",
-    "expert",
-    "ankang",
-    "leader",
-    "sysadmin",
-    "secadmin",
-    "auditadmin",
-)
+# One demo user of each role: the same the browser's CSP walk takes (tests/e2e/test_csp.py).
+NAV_USERS = ROLES
 
 
 def test_navigation_is_one_row_at_desktop_width(page_as, demo_data, settings):
