@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from bench.pages import bench_users, collect_static, production_environment
+    from bench.reporting import stop_worker
 
     production_environment()
     from bench.generate import ensure
@@ -177,12 +178,7 @@ def main(argv: list[str] | None = None) -> None:
                                   seconds=args.seconds))
                 )  # fmt: skip
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_worker(server)
     print(
         f"\nUnder load: gunicorn, {WORKERS} sync workers, DEBUG off, dataset {args.size}; locust "
         f"headless, {args.users} users in a closed loop, {args.seconds} s per URL after a 3 s "

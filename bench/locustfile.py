@@ -1,6 +1,6 @@
-"""The locust user of bench/http.py: one signed-in user requesting one URL as fast as it can.
+"""The locust user of bench/http_load.py: one signed-in user requesting one URL as fast as it can.
 
-bench/http.py runs `locust --headless` with this file for each URL it measures; the URL, the
+bench/http_load.py runs `locust --headless` with this file for each URL it measures; the URL, the
 session cookie and the label come from the environment (BENCH_PATH, BENCH_COOKIE, BENCH_NAME).
 A response other than 200 (a redirect to the login page, say) counts as a failure.
 """

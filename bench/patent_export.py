@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT))
 if __name__ == "__main__":
     from urllib.parse import urlsplit, urlunsplit
 
-    _server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    from bench.data.base import server_url
+
     os.environ.setdefault(
-        "DATABASE_URL", urlunsplit(urlsplit(_server)._replace(path="/bench_patent_export"))
+        "DATABASE_URL", urlunsplit(urlsplit(server_url())._replace(path="/bench_patent_export"))
     )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")

@@ -37,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 def _database_url() -> str:
     from urllib.parse import urlsplit, urlunsplit
 
-    server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    return urlunsplit(urlsplit(server)._replace(path="/bench_patent_import"))
+    from bench.data.base import server_url
+
+    return urlunsplit(urlsplit(server_url())._replace(path="/bench_patent_import"))
 
 
 if __name__ == "__main__":

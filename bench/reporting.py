@@ -306,7 +306,6 @@ def bench_incremental(scale, repeat: int, timeout: float = 120.0) -> dict:
             committed = time.perf_counter() - started
             city_at = province_at = None
             while time.perf_counter() - started < timeout:
-                now = time.perf_counter() - started
                 if city_at is None:
                     mine = selectors.dashboard(user=agency, region=city, period=approved.period)
                     if _figure(mine, CODE) == want_city:
@@ -318,7 +317,6 @@ def bench_incremental(scale, repeat: int, timeout: float = 120.0) -> dict:
                         province_at = time.perf_counter() - started
                 if city_at is not None and province_at is not None:
                     break
-                del now
                 time.sleep(0.02)
             if city_at is None or province_at is None:
                 raise SystemExit(

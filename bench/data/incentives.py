@@ -190,6 +190,7 @@ class _Generator:
         from bench.data.timestamps import as_given
         from incentives.entitlement import Rule, compute
         from incentives.models import Claim, ClaimFile, Payment
+        from incentives.services import _figures as figures_of
         from portal.models import Qualification
 
         rnd = self.random
@@ -214,7 +215,7 @@ class _Generator:
                 claim.recognition = recognition
             self._figures(claim, policy, created)
             result = compute(
-                Rule.of(policy), _figures_of(claim), received=received[(org.pk, policy.code)]
+                Rule.of(policy), figures_of(claim), received=received[(org.pk, policy.code)]
             )
             if result.amount is None:
                 continue
@@ -376,17 +377,3 @@ def _pick(shares: dict, rnd: random.Random) -> str:
         if value < 0:
             return key
     return key
-
-
-def _figures_of(claim):
-    from incentives.entitlement import Figures
-
-    return Figures(
-        requested=claim.requested_amount,
-        base=claim.base_amount,
-        start=claim.loan_start,
-        payments=tuple(
-            (date.fromisoformat(row["date"]), Decimal(row["amount"]))
-            for row in claim.interest_payments
-        ),
-    )
