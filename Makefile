@@ -44,10 +44,10 @@ run: demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
-	DEBUG=$${DEBUG:-1} $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
 
 beat: install
-	DEBUG=$${DEBUG:-1} $(BIN)/celery -A portal beat --loglevel=INFO
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config beat --loglevel=INFO
 
 test: install
 	mkdir -p var
@@ -56,6 +56,8 @@ test: install
 lint: $(STAMP_PY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	SECRET_KEY=$${SECRET_KEY:-not-used-by-mypy} $(BIN)/mypy
 
 format: $(STAMP_PY)
 	$(BIN)/ruff check --fix .

@@ -1,25 +1,22 @@
-"""Suite-wide fixtures and the rule for tests that need real services.
+"""Suite-wide fixtures, the Redis broker and the real Celery worker among them.
 
 Tests marked `postgres`, `services` (Redis + a Celery worker) or `e2e` (Debian's chromium) skip
 with a message saying what to install when the service is missing on a developer's machine, and
-FAIL in CI (CI=true): there, a missing service is a broken build, never a quiet skip.
+FAIL in CI (CI=true): there, a missing service is a broken build, never a quiet skip (the rule is
+`missing_service` in tests/services.py).
 """
 
 import os
+import subprocess
+import sys
+import uuid
 
 import pytest
 from django.db import connection
+from kombu import Connection
 
-from portal.celery import app as celery_app
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def missing_service(message: str) -> None:
-    """Skip locally; fail in CI."""
-    if IN_CI:
-        pytest.fail(f"CI requires this service: {message}", pytrace=False)
-    pytest.skip(message)
+from config.celery import app as celery_app
+from tests.services import broker_url, database_url, missing_service
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,3 +56,62 @@ def _celery_in_process():
 def _require_postgres(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         missing_service("needs PostgreSQL: run with DATABASE_URL=postgres://USER@127.0.0.1:5432/DB")
+
+
+@pytest.fixture
+def redis_broker():
+    """The broker's URL, once Redis answers there."""
+    url = broker_url()
+    try:
+        with Connection(url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:
+        missing_service(f"needs Redis at {url} ({type(error).__name__}); start redis-server")
+    return url
+
+
+@pytest.fixture
+def celery_worker(redis_broker, tmp_path):
+    """Start `celery worker` in a subprocess on a queue of its own, against the test database;
+    stop it afterwards. Gives (queue, path of the worker's log)."""
+    from django.conf import settings
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": redis_broker,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log.open("w") as out:
+        worker = subprocess.Popen(  # noqa: S603 (a fixed command line, no outside input)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                queue,
+                "--loglevel=INFO",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
+        )
+    try:
+        yield queue, log
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()

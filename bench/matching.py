@@ -69,7 +69,7 @@ def segment_and_baseline(rows: list, *, skip_baseline: bool) -> float | None:
     need = TechNeed.objects.filter(is_open=True).order_by("pk").first()
     if need is None or skip_baseline:
         return None
-    doc = services._need_document(need)
+    doc = services.needs._need_document(need)
     vectors_s, vectors = timed(lambda: test_matching.reference_vectors([*documents, doc]))
     score_s, plain = timed(lambda: test_matching.reference_rank(doc, documents, vectors))
     fast = matching.rank(pool, [doc])[need.pk]
@@ -131,7 +131,7 @@ def main() -> None:
         warm_s, _new = timed(lambda: services.needs_match(full=True))
     pool = pool_index.current()
     needs = list(TechNeed.objects.filter(is_open=True))
-    docs_s, docs = timed(lambda: [services._need_document(n) for n in needs])
+    docs_s, docs = timed(lambda: [services.needs._need_document(n) for n in needs])
     rank_s, found = timed(lambda: matching.rank(pool, docs))
     suggested = sum(len(s) for s in found.values())
     per_need = suggested / max(len(needs), 1)

@@ -32,7 +32,7 @@ if __name__ == "__main__":
     os.environ.setdefault(
         "DATABASE_URL", urlunsplit(urlsplit(server_url())._replace(path="/bench_patent_export"))
     )
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
 import django  # noqa: E402
@@ -139,8 +139,8 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         from patents import exporters, selectors
+        from portal.factories import valid_credit_code
         from portal.models import Organisation, Region, Role, User
-        from portal.tests.factories import valid_credit_code
 
         owners = [
             Organisation.objects.create(

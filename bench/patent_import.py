@@ -45,7 +45,7 @@ def _database_url() -> str:
 if __name__ == "__main__":
     os.environ.setdefault("DATABASE_URL", _database_url())
     os.environ.pop("CELERY_BROKER_URL", None)  # matching after the commit runs in-process
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
 
@@ -151,8 +151,8 @@ def main() -> None:
     try:
         from patents import services
         from patents.models import Patent, PatentImport
+        from portal.factories import valid_credit_code
         from portal.models import Organisation, Region, Role, User
-        from portal.tests.factories import valid_credit_code
 
         university = Organisation.objects.create(
             name="基准测试大学", credit_code=valid_credit_code(999_001),

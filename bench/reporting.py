@@ -12,7 +12,7 @@ approved quarterly returns for every reporting unit, the patent pool, projects, 
    conversions, payments, project events). Goal: the recompute within 3× the aggregate.
    Each timed recompute starts from vacuumed tables, as after autovacuum: a recompute replaces
    every row, and runs following each other at once would each inherit the last one's dead rows.
-2. incremental: a real Celery worker (`celery -A portal worker`, a subprocess) on Redis db 12.
+2. incremental: a real Celery worker (`celery -A config worker`, a subprocess) on Redis db 12.
    A city's latest approved return is corrected (a stock figure + 1), submitted, then approved
    through `services.return_approve`; the time runs from the approval until the dashboard
    selector (`reporting.selectors.dashboard`, what the page shows) returns the new figure for
@@ -232,7 +232,7 @@ def start_worker(scale, log_path: Path) -> subprocess.Popen:
         "PYTHONUNBUFFERED": "1",
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker", "--concurrency=2", "--purge",
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2", "--purge",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
         "--hostname", f"bench-reporting-{os.getpid()}@%h",
     ]  # fmt: skip

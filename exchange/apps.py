@@ -9,4 +9,4 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Exchange")
 
     def ready(self) -> None:
-        from exchange import permissions, targets  # noqa: F401  (registers rules and targets)
+        from exchange import permissions, targets, workflow  # noqa: F401  (rules, targets, workflow)

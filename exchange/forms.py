@@ -2,6 +2,7 @@
 may import) live in services.py."""
 
 import json
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -63,7 +64,8 @@ class ExportForm(BootstrapMixin, forms.Form):
             small = "form-select-sm" if "form-select" in css else "form-control-sm"
             field.widget.attrs["class"] = f"{css} {small}"
         if "organisation" in self.fields:
-            self.fields["organisation"].queryset = Organisation.objects.filter(
+            organisations = cast(forms.ModelChoiceField, self.fields["organisation"])
+            organisations.queryset = Organisation.objects.filter(
                 kind__in=[Organisation.Kind.UNIVERSITY, Organisation.Kind.RESEARCH_INSTITUTE],
                 status=Organisation.Status.VERIFIED,
             ).order_by("name")
@@ -132,7 +134,7 @@ class MappingForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, new: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = choices()
+        cast(forms.ChoiceField, self.fields["target"]).choices = choices()
         if not new:
             del self.fields["code"]
 
@@ -188,7 +190,7 @@ class ColumnForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, target: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = field_choices(target)
+        cast(forms.ChoiceField, self.fields["field"]).choices = field_choices(target)
 
     def clean_choices(self) -> dict:
         return parse_choices(self.cleaned_data["choices"])
@@ -209,6 +211,7 @@ class ColumnForm(BootstrapMixin, forms.Form):
 def field_choices(target: str) -> list:
     """The fields of one target; or, before one is chosen, every target's, grouped. The empty
     choice first, so that an empty row of the table posts nothing to check."""
+    fields: list[tuple[str, Any]]
     if target in TARGETS:
         fields = [(name, f"{name} — {label}") for name, label in TARGETS[target].fields.items()]
     else:

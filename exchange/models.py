@@ -56,6 +56,11 @@ class Mapping(models.Model):
 class Run(models.Model):
     """One import (checked, then applied) or one export, with the mapping version it used."""
 
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked, awaiting confirmation")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed, nothing stored")
+
     mapping = models.ForeignKey(
         Mapping, verbose_name=_("mapping"), on_delete=models.PROTECT, related_name="runs"
     )
@@ -68,6 +73,9 @@ class Run(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.CHECKED
+    )
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     failure = models.TextField(_("why it failed"), blank=True)

@@ -25,3 +25,12 @@ def _export_batch(user: User, obj: None) -> bool:
     """The stock-patent registration batch: reviewers for any organisation; a verified university
     or institute for its own pool (the target narrows the rows to it)."""
     return user.role == Role.REVIEWER or can(user, "patent.pool.manage")
+
+
+@rule("exchange.run.apply")
+def _apply_run(user: User, run) -> bool:
+    """Apply a checked import: whoever may run the mapping's target."""
+    from exchange.targets import TARGETS
+
+    target = TARGETS.get(run.mapping.target)
+    return target is not None and can(user, target.permission)

@@ -1,13 +1,15 @@
 """The mappings the portal starts with, one per published layout; a reviewer edits them in the
 UI (a change makes the next version). Seeded by migration, only missing codes are created."""
 
+from typing import Any
+
 from patents.models import INTENSIVE_INDUSTRIES
 
 CREDIT = {"header": "统一社会信用代码", "field": "credit_code", "type": "credit_code",
           "required": True}  # fmt: skip
 NAME = {"header": "企业名称", "field": "name", "type": "text"}
 
-MAPPINGS = {
+MAPPINGS: dict[str, dict[str, Any]] = {
     "zjtx-provincial": {
         "name": "陕西省专精特新中小企业名单（省工信厅公布格式）",
         "direction": "import", "target": "qualifications",

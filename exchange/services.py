@@ -3,8 +3,9 @@ exports, each permission-checked and audited."""
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,11 +16,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exchange import files
+from exchange import events, files
 from exchange.fields import TRANSFORMS, TYPES
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS, Plan
+from exchange.workflow import RUN
 from portal import permissions, uploads
+from portal import workflow as engine
 from portal.imports import marks_failure
 from portal.models import User
 from portal.problems import Problem, blocking
@@ -33,7 +36,7 @@ def _max_bytes() -> int:
     return settings.EXCHANGE_MAX_MB * 1_048_576
 
 
-def check_columns(target_name: str, columns: list) -> dict[str, str]:
+def check_columns(target_name: str, columns: object) -> dict[str, str]:
     """What is wrong with a mapping's columns, field → message."""
     target = TARGETS.get(target_name)
     if target is None:
@@ -99,7 +102,7 @@ def mapping_save(*, actor: User, data: dict, mapping: Mapping | None = None,
             setattr(saved, name, value)
     saved.full_clean()
     saved.save()
-    audit_record(actor=actor, event="exchange.mapping.save", target=saved,
+    audit_record(actor=actor, event=events.MAPPING_SAVE, target=saved,
                  after={"code": saved.code, "version": saved.version})  # fmt: skip
     return saved
 
@@ -120,7 +123,9 @@ def _check(mapping: Mapping, handle: IO[bytes], name: str, size: int) -> tuple[i
     target = TARGETS[mapping.target]
     parsed = files.read_file(handle, name=name, size=size, max_bytes=_max_bytes(),
                              mapping=mapping)  # fmt: skip
-    plan = target.check(parsed.rows, mapping) if parsed.rows else Plan()
+    # A mapping with runs imports: its target checks and applies rows.
+    check = cast(Callable[[list[dict], Any], Plan], target.check)
+    plan = check(parsed.rows, mapping) if parsed.rows else Plan()
     problems = parsed.problems + plan.problems
     problems.sort(key=lambda p: (int("".join(c for c in p.cell if c.isdigit()) or 0), p.cell))
     return len(parsed.rows) + len(blocking(parsed.problems)), problems, plan
@@ -145,7 +150,7 @@ def import_check(*, actor: User, mapping: Mapping, handle: IO[bytes], name: str,
     kind = uploads.sniff(io.BytesIO(content), text=True) or "xlsx"
     run.file.save(uploads.stored_name(kind), ContentFile(content), save=False)
     run.save()
-    audit_record(actor=actor, event="exchange.import.check", target=run,
+    audit_record(actor=actor, event=events.IMPORT_CHECK, target=run,
                  after={"mapping": mapping.code, "version": mapping.version, "rows": rows,
                         "problems": len(problems)})  # fmt: skip
     return ImportResult(run, rows, problems, plan)
@@ -160,25 +165,20 @@ def import_apply(*, actor: User, run: Run) -> ImportResult:
     run = Run.objects.select_for_update().select_related("mapping").get(pk=run.pk)
     mapping = run.mapping
     target = TARGETS[mapping.target]
-    permissions.require(actor, target.permission)
-    if run.applied_at is not None:
+    permissions.require(actor, "exchange.run.apply", run)
+    if run.status == Run.Status.APPLIED:
         raise ValidationError(_("This file has already been imported."), code="applied")
     with run.file.open("rb") as handle:
         rows, problems, plan = _check(mapping, handle, run.original_name, run.file.size)
     refused = blocking(problems)
     if refused:
         raise ValidationError([f"{p.where}: {p.message}" for p in refused[:50]], code="problems")
-    summary = target.apply(plan, actor)
-    run.applied_at, run.summary = timezone.now(), summary
-    run.problems = [p.as_dict() for p in problems]
-    run.failed_at, run.failure = None, ""
-    run.save(update_fields=["applied_at", "summary", "problems", "failed_at", "failure"])
-    audit_record(
-        actor=actor,
-        event=f"exchange.import.{mapping.target}",
-        target=run,
-        after={"mapping": mapping.code, "version": mapping.version, **summary},
-    )
+    summary = cast(Callable[[Plan, Any], dict], target.apply)(plan, actor)
+    engine.apply(
+        RUN, actor=actor, obj=run, action="apply",
+        changes={"summary": summary, "problems": [p.as_dict() for p in problems]},
+        payload={"mapping": mapping.code, "version": mapping.version, "target": mapping.target},
+    )  # fmt: skip
     return ImportResult(run, rows, problems, plan)
 
 
@@ -210,7 +210,7 @@ def export(*, actor: User, mapping: Mapping, params: dict | None = None,
                        summary={"exported": count, "params": _as_json(params or {})})  # fmt: skip
     audit_record(
         actor=actor,
-        event="exchange.export",
+        event=events.EXPORT,
         target=mapping,
         after={"mapping": mapping.code, "version": mapping.version, "rows": count},
     )

@@ -6,9 +6,11 @@ and the problems it found, e.g. a credit code no organisation has) without writi
 actor)` writes it, inside the one transaction of the run. Targets live in exchange/handlers/.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.functional import Promise
 
 from portal.problems import Problem
 
@@ -34,9 +36,9 @@ class Plan:
 @dataclass(frozen=True)
 class Target:
     name: str
-    label: str
+    label: str | Promise  # lazily translated
     direction: str  # "import" or "export"
-    fields: dict[str, str]  # field → what it holds
+    fields: Mapping[str, str | Promise]  # field → what it holds
     required: tuple[str, ...] = ()
     check: Callable[[list[dict], Any], Plan] | None = None
     apply: Callable[[Plan, Any], dict] | None = None

@@ -5,17 +5,18 @@ import json
 import re
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from exchange import selectors, services
+from exchange import events, selectors, services
 from exchange.forms import (
     EXPORT_PARAMS,
     ExportForm,
@@ -26,8 +27,9 @@ from exchange.forms import (
 )
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS, Target
-from portal import ratelimits, uploads
+from portal import ratelimits, uploads, workflow
 from portal.services import audit_record
+from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,7 +53,7 @@ def exchange_required(view: Callable) -> Callable:
 
     @wraps(view)
     @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs):
+    def wrapped(request: AuthenticatedHttpRequest, *args, **kwargs):
         user = request.user
         if not (selectors.may(user, "exchange.view") or selectors.may(user, "exchange.batch")):
             raise PermissionDenied("exchange.view")
@@ -86,7 +88,7 @@ def summary_items(summary: dict) -> list[tuple[str, object]]:
 
 
 @exchange_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The active mappings, imports then exports, each with what the user may do with it."""
     user = request.user
     may_manage = selectors.may(user, "exchange.mapping.manage")
@@ -95,18 +97,19 @@ def index(request: HttpRequest) -> HttpResponse:
     for mapping in selectors.mapping_list(user=user):
         target = TARGETS.get(mapping.target)
         usable = selectors.may_use(user, mapping)
-        exports = usable and target.rows is not None
+        exports = usable and target is not None and target.rows is not None
         groups.setdefault(mapping.direction, []).append(
             {
                 "mapping": mapping,
                 "target": target,
                 "can_import": usable
                 and mapping.direction == Mapping.Direction.IMPORT
+                and target is not None
                 and target.check is not None,
                 # An import's export is its round trip: the mapping's own parameters apply.
                 "export_form": ExportForm(
                     params=export_params(target, chooses_organisation=may_view)
-                    if mapping.direction == Mapping.Direction.EXPORT
+                    if mapping.direction == Mapping.Direction.EXPORT and target is not None
                     else (),
                     auto_id=f"id_{mapping.code}_%s",
                 )
@@ -131,7 +134,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @exchange_required
 @ratelimits.limit(ratelimits.UPLOAD)
-def import_file(request: HttpRequest, pk: int) -> HttpResponse:
+def import_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Upload, then read the dry run: every problem at its cell and what would change; the
     confirm button only when nothing blocks."""
     mapping = selectors.mapping_get(user=request.user, pk=pk)
@@ -171,7 +174,7 @@ def import_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @exchange_required
-def run_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def run_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(user=request.user, pk=pk)
     if not run.file:  # an export's run: nothing to import
         raise Http404
@@ -211,7 +214,7 @@ def ascii_filename(name: str, fmt: str) -> str:
 
 @exchange_required
 @ratelimits.limit(ratelimits.EXPORT, method=None)
-def export(request: HttpRequest, pk: int) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The mapping's rows as .xlsx or .csv; parameters from the query (only known ones), over
     the mapping's own fixed ones."""
     user = request.user
@@ -225,7 +228,8 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+            text = " ".join(map(str, errors))
+            messages.error(request, f"{label}: {text}" if label else text)
         return redirect("exchange:index")
     params = {k: v for k, v in (mapping.params or {}).items() if k in EXPORT_PARAMS}
     params |= form.params()
@@ -252,12 +256,12 @@ def _normal(columns: list[dict]) -> list[dict]:
 
 
 @permission_required("exchange.mapping.manage")
-def mapping_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def mapping_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """Create or change a mapping. A change to a version some run used makes the next version
     (the service decides); the page says so before and after."""
     mapping = selectors.mapping_get(user=request.user, pk=pk) if pk else None
     data = request.POST if request.method == "POST" else None
-    initial = {"direction": Mapping.Direction.IMPORT, "header_row": 0}
+    initial: dict[str, Any] = {"direction": Mapping.Direction.IMPORT, "header_row": 0}
     if mapping is not None:
         initial = {
             "name": mapping.name,
@@ -271,7 +275,7 @@ def mapping_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     elif request.GET.get("target") in TARGETS:
         initial["target"] = request.GET["target"]
     form = MappingForm(data, initial=initial, new=mapping is None)
-    target = (data or {}).get("target") or initial.get("target", "")
+    target = (data.get("target") if data else None) or initial.get("target", "")
     columns = column_formset(data, target=target, columns=mapping.columns if mapping else None)
     in_use = mapping is not None and mapping.runs.exists()
     if request.method == "POST" and form.is_valid() and columns.is_valid():
@@ -281,7 +285,7 @@ def mapping_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             (_normal(getattr(mapping, k)) if k == "columns" else getattr(mapping, k)) == v
             for k, v in values.items()
         )
-        if unchanged:
+        if unchanged and mapping is not None:
             messages.info(
                 request, _("Nothing changed: version %(v)d stays.") % {"v": mapping.version}
             )
@@ -322,9 +326,10 @@ def mapping_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @permission_required("exchange.view")
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     code = request.GET.get("mapping", "")
     page = paginate(request, selectors.run_list(user=request.user, code=code))
+    history = workflow.histories(page)
     rows = [
         {
             "run": run,
@@ -332,6 +337,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
             "params": run.summary.get("params") or {},
             "problems": len(run.problems),
             "blocking": sum(1 for p in run.problems if p.get("importance") == "blocking"),
+            "history": history.get(run.pk, []),
         }
         for run in page
     ]
@@ -348,14 +354,14 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("exchange.run")
-def run_file(request: HttpRequest, pk: int) -> FileResponse:
+def run_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The file a reviewer uploaded, as it was checked; each download is audited."""
     run: Run = selectors.run_get(user=request.user, pk=pk)
     if not run.file:
         raise Http404
     audit_record(
         actor=request.user,
-        event="exchange.download",
+        event=events.DOWNLOAD,
         target=run,
         after={"mapping": run.mapping.code, "name": run.original_name},
     )

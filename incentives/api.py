@@ -37,13 +37,14 @@ from incentives.serializers import (
 from portal.api import Can
 from portal.models import Region
 from portal.ratelimits import UPLOAD, api_limit
+from portal.types import AuthenticatedRequest
 
 
 class ActionCodes:
     """Per-action permission codes for `Can`; an action not listed needs `permission_code`."""
 
     permission_code_default = "portal.api"
-    permission_codes: dict[str, str] = {}
+    permission_codes: dict[str | None, str] = {}  # keyed by action, None before one is chosen
 
     @property
     def permission_code(self) -> str:
@@ -66,6 +67,8 @@ class PolicyFilter(django_filters.FilterSet):
 class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     """The current version of every policy, with its rule and source; a version is read by id
     (a claim keeps the version it was made under), all versions of one by `versions`."""
+
+    request: AuthenticatedRequest  # Can: only signed-in users get here
 
     serializer_class = PolicySerializer
     permission_classes = [Can]
@@ -101,12 +104,14 @@ class EligibilityViewSet(viewsets.ViewSet):
     """The caller's organisation against each current policy, explained: the qualification or
     region that makes it eligible (`reasons`, `recognitions`), or what is `missing`."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     permission_classes = [Can]
     permission_code = "incentive.claim.create"
 
     @extend_schema(responses=EligibilitySerializer(many=True))
     def list(self, request: Request) -> Response:
-        found = selectors.eligibility_for(user=request.user, today=timezone.localdate())
+        found = selectors.eligibility_for(user=self.request.user, today=timezone.localdate())
         return Response(EligibilitySerializer(found, many=True).data)
 
 
@@ -149,6 +154,8 @@ class ClaimViewSet(
     """Claims: an applicant's organisation sees and edits its own; reviewers and leaders read
     all, reviewers decide and pay. Filters: policy, policy_code, status, region, organisation."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     serializer_class = ClaimSerializer
     permission_classes = [Can]
     permission_code_default = "incentive.claim.list"
@@ -175,13 +182,13 @@ class ClaimViewSet(
         """Start a draft claim under a current policy the organisation is eligible for."""
         serializer = ClaimCreateSerializer(
             data=request.data,
-            organisation=request.user.organisation,
-            policies=selectors.policy_list(user=request.user),
+            organisation=self.request.user.organisation,
+            policies=selectors.policy_list(user=self.request.user),
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.data_for_service()
         policy = data.pop("policy")
-        claim = services.claim_create(actor=request.user, policy=policy, data=data)
+        claim = services.claim_create(actor=self.request.user, policy=policy, data=data)
         return self._detail(claim, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
@@ -192,7 +199,7 @@ class ClaimViewSet(
         )
         serializer.is_valid(raise_exception=True)
         claim = services.claim_update(
-            actor=request.user, claim=claim, data=serializer.data_for_service()
+            actor=self.request.user, claim=claim, data=serializer.data_for_service()
         )
         return self._detail(claim)
 
@@ -201,7 +208,7 @@ class ClaimViewSet(
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     @api_limit(UPLOAD)
-    def files(self, request: Request, pk=None) -> Response:
+    def files(self, request: AuthenticatedRequest, pk=None) -> Response:
         """Attach a piece of evidence (checked by content) to a draft or returned claim."""
         claim = self.get_object()
         serializer = ClaimAttachSerializer(data=request.data)
@@ -218,7 +225,7 @@ class ClaimViewSet(
     def entitlement(self, request: Request, pk=None) -> Response:
         """The entitlement computed now from the claim's figures, line by line citing the clause
         (the same computation as the claim page and the reviewer's screen)."""
-        result = services.entitlement_of(self.get_object())
+        result = selectors.entitlement_of(self.get_object())
         return Response(
             EntitlementSerializer(
                 {"amount": result.amount, "lines": result.lines, "errors": result.errors}
@@ -227,13 +234,13 @@ class ClaimViewSet(
 
     @extend_schema(request=None, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk=None) -> Response:
+    def submit(self, request: AuthenticatedRequest, pk=None) -> Response:
         claim = services.claim_submit(actor=request.user, claim=self.get_object())
         return self._detail(claim)
 
     @extend_schema(request=ClaimApproveSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk=None) -> Response:
+    def approve(self, request: AuthenticatedRequest, pk=None) -> Response:
         """Approve at most the entitlement, with a reason when less, within the year's budget."""
         claim = self.get_object()
         serializer = ClaimApproveSerializer(data=request.data)
@@ -243,7 +250,7 @@ class ClaimViewSet(
 
     @extend_schema(request=ClaimReasonSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk=None) -> Response:
+    def return_(self, request: AuthenticatedRequest, pk=None) -> Response:
         """Return for revision, with the reason."""
         claim = self.get_object()
         serializer = ClaimReasonSerializer(data=request.data)
@@ -253,7 +260,7 @@ class ClaimViewSet(
 
     @extend_schema(request=ClaimReasonSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk=None) -> Response:
+    def reject(self, request: AuthenticatedRequest, pk=None) -> Response:
         claim = self.get_object()
         serializer = ClaimReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -262,7 +269,7 @@ class ClaimViewSet(
 
     @extend_schema(request=ClaimPaySerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def pay(self, request: Request, pk=None) -> Response:
+    def pay(self, request: AuthenticatedRequest, pk=None) -> Response:
         """Record a payment (date, amount, voucher number); paid in full, the claim is closed."""
         claim = self.get_object()
         serializer = ClaimPaySerializer(data=request.data)
@@ -298,6 +305,8 @@ class BudgetViewSet(ActionCodes, viewsets.GenericViewSet):
     (approved, not paid), paid and remaining. Reviewers set them: POST creates or changes the
     budget of a policy, year and region; PATCH changes one."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     serializer_class = BudgetSerializer
     permission_classes = [Can]
     permission_code_default = "incentive.spending.view"
@@ -311,7 +320,7 @@ class BudgetViewSet(ActionCodes, viewsets.GenericViewSet):
         return Budget.objects.select_related("region").order_by("year", "policy_code", "region")
 
     def _status(self, budget: Budget) -> dict:
-        return BudgetSerializer(services.budget_status(budget)).data
+        return BudgetSerializer(selectors.budget_status(budget)).data
 
     def list(self, request: Request) -> Response:
         filtered = BudgetFilter(request.query_params, queryset=self.get_queryset())
@@ -329,7 +338,7 @@ class BudgetViewSet(ActionCodes, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = BudgetInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        budget = services.budget_set(actor=request.user, **serializer.validated_data)
+        budget = services.budget_set(actor=self.request.user, **serializer.validated_data)
         return Response(self._status(budget), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
@@ -337,7 +346,7 @@ class BudgetViewSet(ActionCodes, viewsets.GenericViewSet):
         serializer = BudgetChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         budget = services.budget_set(
-            actor=request.user, policy_code=budget.policy_code, year=budget.year,
+            actor=self.request.user, policy_code=budget.policy_code, year=budget.year,
             region=budget.region, **serializer.validated_data,
         )  # fmt: skip
         return Response(self._status(budget))

@@ -9,4 +9,4 @@ class IncentivesConfig(AppConfig):
     verbose_name = _("Incentives")
 
     def ready(self) -> None:
-        from incentives import permissions  # noqa: F401  (registers the access rules)
+        from incentives import permissions, workflow  # noqa: F401  (rules, workflow)

@@ -1,6 +1,6 @@
 """Demo incentives: budgets, recognitions and claims under every policy in every status.
 
-Called by `manage.py load_demo` (portal/management/commands/load_demo.py) after the patent pool
+Called by `manage.py load_demo` (demo/management/commands/load_demo.py) after the patent pool
 and before the statistics, whose progress computation then counts the payments (the indicator
 of incentive money paid). The policies themselves are seeded by incentives.seeds.
 
@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -38,9 +39,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from incentives import services
+from incentives import events, services
 from incentives.entitlement import Figures, Rule, compute
 from incentives.models import Budget, Claim, ClaimFile, Payment, Policy
+from incentives.workflow import CLAIM
+from portal import events as portal_events
+from portal import workflow as engine
 from portal.models import Organisation, Qualification, Region, Role, User
 from portal.services import audit_record, qualification_add
 
@@ -286,7 +290,8 @@ def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
         }
     )
     seen: Counter = Counter()
-    past, current = [], []
+    past: list[Planned] = []
+    current: list[Planned] = []
     for plan in PAST + CURRENT:
         if plan.code not in policies:
             continue
@@ -298,7 +303,7 @@ def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
     for plan in current:
         made += _current_claim(plan, orgs, applicants, policies, reviewer, as_of)
     if made:
-        audit_record(actor=None, actor_label="load_demo", event="demo.incentives",
+        audit_record(actor=None, actor_label="load_demo", event=events.DEMO_INCENTIVES,
                      after={"claims": made})  # fmt: skip
     return created + made
 
@@ -307,7 +312,7 @@ def _organisations(
     organisations: Mapping[str, Organisation] | None,
 ) -> tuple[dict[str, Organisation], int]:
     """load_demo's organisations (looked up when not given) and the demo claimants."""
-    from portal.management.commands.load_demo import ORGANISATIONS, demo_credit_code
+    from portal.demo import ORGANISATIONS, demo_credit_code
 
     found = dict(organisations or {})
     missing = [row for row in ORGANISATIONS if row[0] not in found]
@@ -341,7 +346,8 @@ def _applicants(orgs: Mapping[str, Organisation]) -> dict[int, User]:
     for user in User.objects.filter(
         role=Role.APPLICANT, organisation__in=orgs.values(), is_active=True
     ).order_by("pk"):
-        found.setdefault(user.organisation_id, user)
+        # Filtered by organisation above: every one has an organisation.
+        found.setdefault(cast(int, user.organisation_id), user)
     return found
 
 
@@ -364,7 +370,9 @@ def _users(orgs: Mapping[str, Organisation], applicants: dict[int, User]) -> int
             username=username, name=person, role=Role.APPLICANT, organisation=org,
             email=f"{username}@demo.invalid", password=password,
         )  # fmt: skip
-        audit_record(actor=None, actor_label="load_demo", event="demo.user_create", target=user)
+        audit_record(
+            actor=None, actor_label="load_demo", event=portal_events.DEMO_USER_CREATE, target=user
+        )
         applicants[org.pk] = user
         created += 1
     return created
@@ -440,11 +448,16 @@ def _past_claims(
     serial = int(last.removeprefix(prefix)) if last else 0
     received: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     claims, payments, dated = [], [], []
-    for plan in sorted(plans, key=lambda p: p.decided):
+    last_paid: dict[int, datetime] = {}
+    # Past plans only (plan.past): each was decided, and each in PAST gives its submission date.
+    for plan in sorted(plans, key=lambda p: cast(date, p.decided)):
+        decided, submitted = cast(date, plan.decided), cast(date, plan.submitted)
         org, policy = orgs[plan.key], policies[plan.code]
         user = applicants.get(org.pk)
         if user is None:
             continue
+        paid = sum((amount for _day, amount in plan.payments), Decimal(0))
+        # A past claim is loaded in the state it reached then, with its history (below).
         claim = Claim(
             policy=policy, organisation=org, created_by=user, description=plan.note,
             recognition=_recognition(org, plan.recognition),
@@ -452,26 +465,42 @@ def _past_claims(
         )  # fmt: skip
         result = compute(Rule.of(policy), _figures(claim),
                          received=received[(org.pk, policy.code)])  # fmt: skip
-        paid = sum((amount for _day, amount in plan.payments), Decimal(0))
-        amount = plan.approve if plan.approve is not None else result.amount
+        # The demo's figures satisfy their policies' rules: the entitlement computes.
+        amount = plan.approve if plan.approve is not None else cast(Decimal, result.amount)
+        claim.status = S.PAID if paid == amount else S.APPROVED  # initial state of a new record
         serial += 1
         claim.number = f"{prefix}{serial:05d}"
         claim.entitlement, claim.working = result.amount, result.as_list()
         claim.approved_amount, claim.budget_year = amount, PAST_YEAR
-        claim.decided_by, claim.decided_at = reviewer, _moment(plan.decided, 15)
-        claim.submitted_at = _moment(plan.submitted)
+        decided_at = _moment(decided, 15)
+        claim.decided_by, claim.decided_at = reviewer, decided_at
+        claim.submitted_at = _moment(submitted)
         claim.decision_reason = plan.reason
-        claim.status = S.PAID if paid == amount else S.APPROVED
-        dated.append((claim, _moment(plan.submitted, 9)))
+        dated.append((claim, _moment(submitted, 9), decided_at))
         received[(org.pk, policy.code)] += amount
         claims.append(claim)
         for day, value in plan.payments:
             payments.append((claim, day, value))
+        if plan.payments:
+            last_paid[id(claim)] = _moment(max(day for day, _value in plan.payments), 16)
     Claim.objects.bulk_create(claims)
     # auto_now_add dated them today: put the history back where it happened.
-    for claim, created_at in dated:
-        claim.created_at, claim.updated_at = created_at, claim.decided_at
+    for claim, created_at, decided_at in dated:
+        claim.created_at, claim.updated_at = created_at, decided_at
     Claim.objects.bulk_update(claims, ["created_at", "updated_at"])
+    engine.backfill(
+        CLAIM,
+        [
+            step
+            for claim in claims
+            for step in (
+                (claim, "submit", claim.created_by, claim.submitted_at, ""),
+                (claim, "approve", reviewer, claim.decided_at, claim.decision_reason),
+                *([(claim, "pay", reviewer, last_paid[id(claim)], "")]
+                  if claim.status == S.PAID else []),
+            )
+        ],
+    )  # fmt: skip
     _evidence(claims, {claim.pk: claim.created_by for claim in claims})
     index: Counter = Counter()
     rows = []
@@ -517,7 +546,9 @@ def _current_claim(
             elif plan.status == S.REJECTED:
                 services.claim_reject(actor=reviewer, claim=claim, reason=plan.reason)
             elif plan.status in Claim.GRANTED:
-                amount = plan.approve if plan.approve is not None else claim.entitlement
+                # claim_submit kept the entitlement it computed with the claim.
+                entitlement = cast(Decimal, claim.entitlement)
+                amount = plan.approve if plan.approve is not None else entitlement
                 claim = services.claim_approve(actor=reviewer, claim=claim, amount=amount,
                                                reason=plan.reason, today=as_of)  # fmt: skip
                 for index, value in enumerate(plan.payments, start=1):

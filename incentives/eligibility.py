@@ -36,7 +36,7 @@ class Eligibility:
 
 def current_policies() -> QuerySet[Policy]:
     """The latest active version of every policy."""
-    latest = {}
+    latest: dict[str, Policy] = {}
     for policy in (
         Policy.objects.filter(is_active=True).select_related("region").order_by("code", "-version")
     ):

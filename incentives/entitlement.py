@@ -11,6 +11,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from django.utils.translation import gettext as _
 
@@ -127,11 +128,12 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
     lines: list[Line] = []
     errors: dict[str, str] = {}
     amount: Decimal | None = None
+    # The fields a kind needs are set: services.policy_save requires them (_check_rule).
     if rule.kind == "fixed":
-        amount = rule.amount
+        amount = cast(Decimal, rule.amount)
         lines.append(Line(_("Fixed reward (%(clause)s)") % {"clause": rule.citation}, amount))
     elif rule.kind == "range":
-        low, high = rule.amount_min, rule.amount_max
+        low, high = cast(Decimal, rule.amount_min), rule.amount_max
         asked = figures.requested
         if asked is None:
             errors["requested_amount"] = _("Give the amount asked for.")
@@ -154,32 +156,34 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
                 )
             )
     elif rule.kind == "floor":
+        floor = cast(Decimal, rule.amount)
         asked = figures.requested
         if asked is None:
             errors["requested_amount"] = _("Give the amount asked for.")
-        elif asked < rule.amount:
+        elif asked < floor:
             errors["requested_amount"] = _(
                 "The amount is not less than %(floor)s yuan (%(clause)s)."
-            ) % {"floor": money(rule.amount), "clause": rule.citation}
+            ) % {"floor": money(floor), "clause": rule.citation}
         else:
             amount = asked
             lines.append(
                 Line(
                     _("Asked for, not less than %(floor)s (%(clause)s)")
-                    % {"floor": money(rule.amount), "clause": rule.citation},
+                    % {"floor": money(floor), "clause": rule.citation},
                     amount,
                 )
             )
     elif rule.kind == "proportion":
+        rate = cast(Decimal, rule.rate)
         base = _base(rule, figures, lines, errors)
         if base is not None:
-            amount = (base * rule.rate).quantize(FEN, rounding=ROUND_HALF_UP)
+            amount = (base * rate).quantize(FEN, rounding=ROUND_HALF_UP)
             lines.append(
                 Line(
                     _("%(base)s × %(rate)s%% (%(clause)s)")
                     % {
                         "base": money(base),
-                        "rate": f"{(rule.rate * 100).normalize():f}",
+                        "rate": f"{(rate * 100).normalize():f}",
                         "clause": rule.citation,
                     },
                     amount,

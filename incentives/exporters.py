@@ -56,7 +56,7 @@ def _budget(row: BudgetRow) -> list:
 def spending_workbook(data: Spending) -> bytes:
     """One sheet per breakdown, each with a total line where one adds up."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(spreadsheets.first_sheet(workbook))
     total = ["合计", *_spent(data.total)]
     _sheet(workbook, "按政策", [("政策", 50, None), *SPENT],
            [[_text(r.label), *_spent(r)] for r in data.policies] + [total])  # fmt: skip

@@ -5,6 +5,7 @@ policy amounts too (the rule is shown in 万元 where the documents use 万元).
 """
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -72,10 +73,12 @@ class ClaimForm(BootstrapMixin, forms.Form):
             if name not in wanted:
                 del self.fields[name]
         if "recognition" in self.fields:
-            self.fields["recognition"].queryset = Qualification.objects.filter(
+            recognition = cast(forms.ModelChoiceField, self.fields["recognition"])
+            recognition.queryset = Qualification.objects.filter(
                 pk__in=[q.pk for q in recognitions]
             ).order_by("year")
-            self.fields["recognition"].label_from_instance = lambda q: (
+            # Django's documented way to label one field's choices: replace the method on it.
+            recognition.label_from_instance = lambda q: (  # type: ignore[method-assign,assignment]
                 f"{q.get_kind_display()} · {q.year} · {q.source}"
             )
         if "base_amount" in self.fields and policy.base_label:
@@ -153,7 +156,7 @@ class EvidenceForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, policy: Policy, **kwargs):
         super().__init__(*args, **kwargs)
         labels = [*policy.evidence, str(_("Other supporting document"))]
-        self.fields["label"].choices = [(label, label) for label in labels]
+        cast(forms.ChoiceField, self.fields["label"]).choices = [(label, label) for label in labels]
 
 
 # Reviewer actions ----------------------------------------------------------------------------
@@ -235,8 +238,8 @@ class PolicyForm(BootstrapMixin, forms.ModelForm):
         if not creating:
             del self.fields["code"]
         else:
-            self.order_fields(["code", *self._meta.fields])
-        self.fields["region"].queryset = policy_regions()
+            self.order_fields(["code", *(self._meta.fields or ())])
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = policy_regions()
         if self.instance.pk and not self.is_bound:
             self.initial["evidence"] = "\n".join(self.instance.evidence)
 

@@ -14,7 +14,7 @@ STAFF = {Role.REVIEWER, Role.LEADER}
 def _applicant(user: User) -> bool:
     return (
         user.role == Role.APPLICANT
-        and user.organisation_id is not None
+        and user.organisation is not None
         and user.organisation.status == Organisation.Status.VERIFIED
     )
 

@@ -8,10 +8,19 @@ from rest_framework import serializers
 
 from incentives.models import MONEY, Claim, ClaimFile, Payment, Policy
 from portal.models import Qualification, Region
-from portal.serializers import SlugRelatedField
+from portal.serializers import SlugRelatedField, WorkflowFieldsMixin
+from portal.types import DecimalDigits
 
-AMOUNT = {**MONEY, "min_value": Decimal("0.00"), "help_text": "Yuan, to the fen."}
-POSITIVE = {**MONEY, "min_value": Decimal("0.01"), "help_text": "Yuan, to the fen."}
+
+class AmountOptions(DecimalDigits):
+    """Keyword arguments of a DecimalField for an amount in yuan with its least value."""
+
+    min_value: Decimal
+    help_text: str
+
+
+AMOUNT: AmountOptions = {**MONEY, "min_value": Decimal("0.00"), "help_text": "Yuan, to the fen."}
+POSITIVE: AmountOptions = {**MONEY, "min_value": Decimal("0.01"), "help_text": "Yuan, to the fen."}
 
 
 # Policies ------------------------------------------------------------------------------------
@@ -20,7 +29,9 @@ POSITIVE = {**MONEY, "min_value": Decimal("0.01"), "help_text": "Yuan, to the fe
 class PolicySerializer(serializers.ModelSerializer):
     """A policy version with who may claim, its amount rule and its source."""
 
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: "serializers.SlugRelatedField[Region]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     region_name = serializers.CharField(source="region.name", read_only=True)
     citation = serializers.CharField(read_only=True)
 
@@ -79,7 +90,7 @@ class ClaimFileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
     policy_code = serializers.CharField(source="policy.code", read_only=True)
     policy_title = serializers.CharField(source="policy.title", read_only=True)
     citation = serializers.CharField(source="policy.citation", read_only=True)
@@ -97,7 +108,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "base_amount", "loan_bank", "loan_contract", "loan_amount", "loan_start", "loan_end",
             "interest_payments", "description", "entitlement", "working", "approved_amount",
             "budget_year", "decision_reason", "decided_at", "submitted_at", "created_at",
-            "paid_amount", "payments", "files",
+            "paid_amount", "payments", "files", "history", "actions",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -171,13 +182,15 @@ class ClaimPaySerializer(serializers.Serializer):
 
 
 class ClaimAttachSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=100, help_text="The evidence it is, as the policy "
+    # Declared fields named like attributes of DRF's Field (label, source) or Serializer (errors)
+    # are taken out of the class by the serializer metaclass: the stubs' clash is not real.
+    label = serializers.CharField(max_length=100, help_text="The evidence it is, as the policy "  # type: ignore[assignment]
                                   "names it (e.g. 认定文件).")  # fmt: skip
     file = serializers.FileField()
 
 
 class LineSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field
     amount = serializers.DecimalField(**MONEY)
 
 
@@ -187,7 +200,7 @@ class EntitlementSerializer(serializers.Serializer):
 
     amount = serializers.DecimalField(allow_null=True, **MONEY)
     lines = LineSerializer(many=True)
-    errors = serializers.DictField(child=serializers.CharField())
+    errors = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 # Budgets -------------------------------------------------------------------------------------
@@ -202,7 +215,7 @@ class BudgetSerializer(serializers.Serializer):
     region = serializers.CharField(source="budget.region.code", read_only=True)
     region_name = serializers.CharField(source="budget.region.name", read_only=True)
     allocated = serializers.DecimalField(source="budget.allocated", read_only=True, **MONEY)
-    source = serializers.CharField(source="budget.source", read_only=True)
+    source = serializers.CharField(source="budget.source", read_only=True)  # type: ignore[assignment]
     committed = serializers.DecimalField(read_only=True, **MONEY)
     paid = serializers.DecimalField(read_only=True, **MONEY)
     remaining = serializers.DecimalField(read_only=True, **MONEY)
@@ -216,7 +229,9 @@ class BudgetInputSerializer(serializers.Serializer):
         help_text="The province (610000), or the city of a city policy.",
     )  # fmt: skip
     allocated = serializers.DecimalField(**AMOUNT)
-    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    source = serializers.CharField(  # type: ignore[assignment]  # a declared field
+        required=False, allow_blank=True, default="", max_length=200
+    )
 
     def validate_policy_code(self, value: str) -> str:
         if not Policy.objects.filter(code=value).exists():
@@ -228,4 +243,6 @@ class BudgetInputSerializer(serializers.Serializer):
 
 class BudgetChangeSerializer(serializers.Serializer):
     allocated = serializers.DecimalField(**AMOUNT)
-    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    source = serializers.CharField(  # type: ignore[assignment]  # a declared field
+        required=False, allow_blank=True, default="", max_length=200
+    )

@@ -6,28 +6,29 @@ organisation received in between counts against a cumulative cap).
 """
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import IO
+from typing import IO, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Field, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incentives import eligibility
-from incentives.entitlement import Entitlement, Figures, Rule, compute, money
+from incentives import eligibility, events, selectors
+from incentives.entitlement import money
 from incentives.models import Budget, Claim, ClaimFile, Payment, Policy
+from incentives.workflow import CLAIM, claimants
 from portal import permissions, uploads
-from portal.models import Role, User
+from portal import workflow as engine
+from portal.models import Organisation, User
+from portal.serials import next_number
 from portal.services import audit_record, notify
 
-ZERO = Decimal("0.00")
 CLAIM_FIELDS = (
     "recognition", "requested_amount", "base_amount", "loan_bank", "loan_contract", "loan_amount",
     "loan_start", "loan_end", "interest_payments", "description",
@@ -49,19 +50,19 @@ def _today(today: date | None) -> date:
 
 def _check_rule(values: dict) -> dict[str, str]:
     """What an amount rule of this kind needs, field → message."""
-    errors = {}
-    kind = values.get("amount_kind")
-    needs = {
+    errors: dict[str, str] = {}
+    kind: str | None = values.get("amount_kind")
+    needed: dict[str | None, tuple[str, ...]] = {
         Policy.AmountKind.FIXED: ("amount",),
         Policy.AmountKind.FLOOR: ("amount",),
         Policy.AmountKind.RANGE: ("amount_min",),
         Policy.AmountKind.PROPORTION: ("rate", "base_label"),
-    }.get(kind, ())
-    for name in needs:
+    }
+    for name in needed.get(kind, ()):
         if values.get(name) in (None, ""):
-            errors[name] = _("This amount rule needs “%(field)s”.") % {
-                "field": Policy._meta.get_field(name).verbose_name
-            }
+            # The fields an amount rule needs are Policy's own columns, not reverse relations.
+            field = cast(Field, Policy._meta.get_field(name))
+            errors[name] = _("This amount rule needs “%(field)s”.") % {"field": field.verbose_name}
     low, high = values.get("amount_min"), values.get("amount_max")
     if low is not None and high is not None and low > high:
         errors["amount_max"] = _("The upper end of the range is below the lower end.")
@@ -97,7 +98,8 @@ def policy_save(*, actor: User, data: dict, policy: Policy | None = None, code: 
         new = Policy(code=code, version=1, created_by=actor, **merged)
         event, before = "incentive.policy.create", None
     elif policy.claims.exists():
-        latest = Policy.objects.filter(code=policy.code).aggregate(v=Max("version"))["v"]
+        # `policy` itself has this code: the maximum is never empty.
+        latest = cast(int, Policy.objects.filter(code=policy.code).aggregate(v=Max("version"))["v"])
         new = Policy(code=policy.code, version=latest + 1, created_by=actor, **merged)
         Policy.objects.filter(code=policy.code).exclude(pk=policy.pk).update(is_active=False)
         policy.is_active = False
@@ -144,7 +146,7 @@ def budget_set(
     )
     before = None if created else {"allocated": str(budget.allocated)}
     if not created:
-        spent = budget_status(budget)
+        spent = selectors.budget_status(budget)
         if allocated < spent.committed + spent.paid:
             raise ValidationError(
                 {
@@ -159,7 +161,7 @@ def budget_set(
         budget.save(update_fields=["allocated", "source"])
     audit_record(
         actor=actor,
-        event="incentive.budget.set",
+        event=events.BUDGET_SET,
         target=budget,
         before=before,
         after={"allocated": str(allocated)},
@@ -167,43 +169,13 @@ def budget_set(
     return budget
 
 
-@dataclass(frozen=True)
-class BudgetStatus:
-    budget: Budget
-    committed: Decimal  # approved, not yet paid
-    paid: Decimal
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.budget.allocated - self.committed - self.paid
-
-
-def budget_status(budget: Budget) -> BudgetStatus:
-    claims = Claim.objects.filter(
-        policy__code=budget.policy_code,
-        policy__region_id=budget.region_id,
-        budget_year=budget.year,
-        status__in=Claim.GRANTED,
-    )
-    approved = claims.aggregate(total=Sum("approved_amount"))["total"] or ZERO
-    paid = Payment.objects.filter(claim__in=claims).aggregate(total=Sum("amount"))["total"] or ZERO
-    return BudgetStatus(budget, approved - paid, paid)
-
-
 # Claims --------------------------------------------------------------------------------------
 
 
 def _next_number(year: int) -> str:
-    prefix = f"JL{year}-"
-    last = (
-        Claim.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    serial = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{serial:05d}"
+    """Claim number "JL2026-00001", from the portal's one counter (portal/serials.py): two
+    applicants creating claims at the same moment get two numbers, not an IntegrityError."""
+    return next_number(Claim, f"JL{year}-", 5)
 
 
 def _clean_payments(raw) -> tuple[list[dict], dict[str, str]]:
@@ -225,37 +197,6 @@ def _clean_payments(raw) -> tuple[list[dict], dict[str, str]]:
             break
         rows.append({"date": day.isoformat(), "amount": str(amount)})
     return rows, errors
-
-
-def _figures(claim: Claim) -> Figures:
-    return Figures(
-        requested=claim.requested_amount,
-        base=claim.base_amount,
-        start=claim.loan_start,
-        payments=tuple(
-            (date.fromisoformat(p["date"]), Decimal(p["amount"])) for p in claim.interest_payments
-        ),
-    )
-
-
-def received(claim: Claim) -> Decimal:
-    """What the organisation has been granted (approved or paid) under the claim's policy, in
-    any version, by other claims: it counts against a cumulative cap."""
-    return (
-        Claim.objects.filter(
-            organisation_id=claim.organisation_id,
-            policy__code=claim.policy.code,
-            status__in=Claim.GRANTED,
-        )
-        .exclude(pk=claim.pk)
-        .aggregate(total=Sum("approved_amount"))["total"]
-        or ZERO
-    )
-
-
-def entitlement_of(claim: Claim) -> Entitlement:
-    """The computation shown by the page, the API and the reviewer's screen."""
-    return compute(Rule.of(claim.policy), _figures(claim), received=received(claim))
 
 
 def _earlier(claim: Claim) -> Claim | None:
@@ -283,7 +224,8 @@ def _apply_data(claim: Claim, data: dict) -> dict[str, str]:
         elif name in {"loan_bank", "loan_contract", "description"}:
             value = (value or "").strip()
         setattr(claim, name, value)
-    if claim.recognition_id and claim.recognition.organisation_id != claim.organisation_id:
+    recognition = claim.recognition if claim.recognition_id else None
+    if recognition is not None and recognition.organisation_id != claim.organisation_id:
         errors["recognition"] = _("Choose one of your organisation's recognitions.")
     if claim.loan_start and claim.loan_end and claim.loan_end < claim.loan_start:
         errors["loan_end"] = _("The loan is repaid before it starts.")
@@ -294,7 +236,8 @@ def _apply_data(claim: Claim, data: dict) -> dict[str, str]:
 def claim_create(*, actor: User, policy: Policy, data: dict, today: date | None = None) -> Claim:
     """An applicant starts a claim under a policy its organisation is eligible for."""
     permissions.require(actor, "incentive.claim.create")
-    organisation = actor.organisation
+    # The permission is an applicant's of a verified organisation (incentives/permissions.py).
+    organisation = cast(Organisation, actor.organisation)
     found = eligibility.check(organisation, policy, today=_today(today))
     if not found.eligible:
         raise ValidationError(found.missing)
@@ -306,7 +249,7 @@ def claim_create(*, actor: User, policy: Policy, data: dict, today: date | None 
         raise ValidationError(errors)
     claim.number = _next_number(_today(today).year)
     claim.save()
-    audit_record(actor=actor, event="incentive.claim.create", target=claim,
+    audit_record(actor=actor, event=events.CLAIM_CREATE, target=claim,
                  after={"policy": policy.citation})  # fmt: skip
     return claim
 
@@ -327,7 +270,7 @@ def claim_update(*, actor: User, claim: Claim, data: dict) -> Claim:
     if errors:
         raise ValidationError(errors)
     claim.save()
-    audit_record(actor=actor, event="incentive.claim.update", target=claim)
+    audit_record(actor=actor, event=events.CLAIM_UPDATE, target=claim)
     return claim
 
 
@@ -352,7 +295,7 @@ def claim_attach(
                        original_name=name[:200], uploaded_by=actor)  # fmt: skip
     stored.file.save(uploads.stored_name(kind), File(handle), save=False)
     stored.save()
-    audit_record(actor=actor, event="incentive.claim.attach", target=claim,
+    audit_record(actor=actor, event=events.CLAIM_ATTACH, target=claim,
                  after={"name": stored.original_name, "sha256": digest.hexdigest()})  # fmt: skip
     return stored
 
@@ -362,6 +305,7 @@ def claim_submit(*, actor: User, claim: Claim, today: date | None = None) -> Cla
     """Submit: still eligible, not a duplicate, the evidence the policy requires attached, and
     an entitlement that computes; the computation is kept with the claim."""
     claim = _locked(claim)
+    engine.check(CLAIM, actor, claim, "submit")
     permissions.require(actor, "incentive.claim.edit", claim)
     found = eligibility.check(claim.organisation, claim.policy, today=_today(today))
     problems = [m for m in found.missing if not m.startswith(_("A one-time reward"))]
@@ -383,46 +327,31 @@ def claim_submit(*, actor: User, claim: Claim, today: date | None = None) -> Cla
         raise ValidationError(
             {"files": _("Attach the evidence: %(labels)s.") % {"labels": "、".join(missing)}}
         )
-    result = entitlement_of(claim)
+    result = selectors.entitlement_of(claim)
     if result.errors:
         raise ValidationError(result.errors)
-    if result.amount <= 0:
+    # compute() leaves the amount empty only with an error, or for an amount rule outside
+    # Policy.AmountKind, which policy_save's full_clean refuses.
+    if cast(Decimal, result.amount) <= 0:
         raise ValidationError(
             _("Nothing is left to claim under this policy: %(line)s.")
             % {"line": result.lines[-2].label if len(result.lines) > 1 else ""}
         )
-    claim.entitlement, claim.working = result.amount, result.as_list()
-    claim.status, claim.submitted_at = Claim.Status.SUBMITTED, timezone.now()
-    claim.save()
-    audit_record(actor=actor, event="incentive.claim.submit", target=claim,
-                 after={"entitlement": str(result.amount)})  # fmt: skip
-    notify(
-        event="incentive.claim.submit",
-        recipients=User.objects.filter(role=Role.REVIEWER, is_active=True),
-        title=_("Claim %(number)s submitted: %(policy)s")
-        % {"number": claim.number, "policy": claim.policy.title},
-        url=reverse("incentives:claim_detail", args=[claim.pk]),
-    )
+    engine.apply(
+        CLAIM, actor=actor, obj=claim, action="submit",
+        changes={"entitlement": result.amount, "working": result.as_list()},
+    )  # fmt: skip
     return claim
 
 
 def _tell_claimant(claim: Claim, title: str, body: str = "") -> None:
     notify(
-        event="incentive.claim.decision",
-        recipients=User.objects.filter(
-            organisation_id=claim.organisation_id, role=Role.APPLICANT, is_active=True
-        ),
+        event=events.CLAIM_DECISION,
+        recipients=claimants(claim),
         title=title,
         body=body,
         url=reverse("incentives:claim_detail", args=[claim.pk]),
     )
-
-
-def budget_for(claim: Claim, year: int) -> Budget | None:
-    """The budget a claim is paid from: its policy's, for the year, of the policy's region."""
-    return Budget.objects.filter(
-        policy_code=claim.policy.code, year=year, region_id=claim.policy.region_id
-    ).first()
 
 
 @transaction.atomic
@@ -432,24 +361,26 @@ def claim_approve(
     """Approve at most the entitlement (recomputed now), with a reason when less, within what is
     left of the year's budget."""
     claim = _locked(claim)
+    engine.check(CLAIM, actor, claim, "approve")
     permissions.require(actor, "incentive.claim.decide", claim)
-    if claim.status != Claim.Status.SUBMITTED:
-        raise ValidationError(_("Only a submitted claim can be approved."), code="state")
-    result = entitlement_of(claim)
+    result = selectors.entitlement_of(claim)
     if result.errors:
         raise ValidationError(result.errors)
+    # compute() leaves the amount empty only with an error, or for an amount rule outside
+    # Policy.AmountKind, which policy_save's full_clean refuses.
+    entitled = cast(Decimal, result.amount)
     amount = Decimal(amount).quantize(Decimal("0.01"))
     if amount <= 0:
         raise ValidationError({"amount": _("Approve a positive amount, or reject the claim.")})
-    if amount > result.amount:
+    if amount > entitled:
         raise ValidationError(
             {"amount": _("The entitlement is %(entitled)s yuan; %(amount)s is more.")
-             % {"entitled": money(result.amount), "amount": money(amount)}}
+             % {"entitled": money(entitled), "amount": money(amount)}}
         )  # fmt: skip
-    if amount < result.amount and not reason.strip():
+    if amount < entitled and not reason.strip():
         raise ValidationError(
             {"reason": _("Say why less than the entitlement (%(entitled)s yuan) is approved.")
-             % {"entitled": money(result.amount)}}
+             % {"entitled": money(entitled)}}
         )  # fmt: skip
     year = _today(today).year
     budget = (
@@ -461,7 +392,7 @@ def claim_approve(
         raise ValidationError(
             {"amount": _("No %(year)d budget is set for this policy.") % {"year": year}}
         )
-    status = budget_status(budget)
+    status = selectors.budget_status(budget)
     if amount > status.remaining:
         raise ValidationError(
             {"amount": _(
@@ -473,51 +404,23 @@ def claim_approve(
                 "remaining": money(status.remaining), "amount": money(amount),
             }}
         )  # fmt: skip
-    claim.entitlement, claim.working = result.amount, result.as_list()
-    claim.approved_amount, claim.budget_year = amount, year
-    claim.decision_reason = reason.strip()
-    claim.status, claim.decided_by, claim.decided_at = Claim.Status.APPROVED, actor, timezone.now()
-    claim.save()
-    audit_record(actor=actor, event="incentive.claim.approve", target=claim,
-                 after={"amount": str(amount), "entitlement": str(result.amount)},
-                 reason=claim.decision_reason)  # fmt: skip
-    _tell_claimant(
-        claim,
-        _("Claim %(number)s approved: %(amount)s yuan")
-        % {"number": claim.number, "amount": money(amount)},
-        claim.decision_reason,
-    )
+    engine.apply(
+        CLAIM, actor=actor, obj=claim, action="approve", reason=reason,
+        changes={"entitlement": result.amount, "working": result.as_list(),
+                 "approved_amount": amount, "budget_year": year},
+    )  # fmt: skip
     return claim
 
 
 @transaction.atomic
 def claim_return(*, actor: User, claim: Claim, reason: str) -> Claim:
-    return _decide(actor, claim, Claim.Status.RETURNED, reason, "incentive.claim.return")
+    """Back to the applicant for revision, with the reason they read."""
+    return engine.apply(CLAIM, actor=actor, obj=_locked(claim), action="return", reason=reason)
 
 
 @transaction.atomic
 def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:
-    return _decide(actor, claim, Claim.Status.REJECTED, reason, "incentive.claim.reject")
-
-
-def _decide(actor: User, claim: Claim, status: str, reason: str, event: str) -> Claim:
-    claim = _locked(claim)
-    permissions.require(actor, "incentive.claim.decide", claim)
-    if claim.status != Claim.Status.SUBMITTED:
-        raise ValidationError(_("Only a submitted claim can be decided."), code="state")
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason.")})
-    claim.status, claim.decision_reason = status, reason.strip()
-    claim.decided_by, claim.decided_at = actor, timezone.now()
-    claim.save()
-    audit_record(actor=actor, event=event, target=claim, reason=claim.decision_reason)
-    _tell_claimant(
-        claim,
-        _("Claim %(number)s: %(status)s") % {"number": claim.number,
-                                             "status": claim.get_status_display()},
-        claim.decision_reason,
-    )  # fmt: skip
-    return claim
+    return engine.apply(CLAIM, actor=actor, obj=_locked(claim), action="reject", reason=reason)
 
 
 @transaction.atomic
@@ -527,9 +430,8 @@ def claim_pay(
     """Record a payment (date, amount, voucher) of an approved claim; paid in full, it is
     closed. Paid amounts feed the reporting indicator of subsidies paid."""
     claim = _locked(claim)
+    engine.check(CLAIM, actor, claim, "pay")
     permissions.require(actor, "incentive.claim.pay", claim)
-    if claim.status != Claim.Status.APPROVED:
-        raise ValidationError(_("Only an approved claim is paid."), code="state")
     voucher = (voucher or "").strip()
     if not voucher:
         raise ValidationError({"voucher": _("Give the voucher number.")})
@@ -537,7 +439,8 @@ def claim_pay(
         raise ValidationError({"voucher": _("Voucher %(voucher)s is already recorded.")
                                % {"voucher": voucher}})  # fmt: skip
     amount = Decimal(amount).quantize(Decimal("0.01"))
-    owed = claim.approved_amount - claim.paid_amount
+    # The "pay" check above: the claim is approved, and approving set its amount.
+    owed = cast(Decimal, claim.approved_amount) - claim.paid_amount
     if amount <= 0 or amount > owed:
         raise ValidationError(
             {"amount": _("%(owed)s yuan remain to be paid on this claim.") % {"owed": money(owed)}}
@@ -547,12 +450,9 @@ def claim_pay(
     payment = Payment.objects.create(
         claim=claim, paid_on=paid_on, amount=amount, voucher=voucher, recorded_by=actor
     )
-    if amount == owed:
-        claim.status = Claim.Status.PAID
-        claim.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
-        event="incentive.claim.pay",
+        event=events.CLAIM_PAY,
         target=claim,
         after={"amount": str(amount), "voucher": voucher, "paid_on": str(paid_on)},
     )
@@ -561,4 +461,7 @@ def claim_pay(
         _("Claim %(number)s: %(amount)s yuan paid on %(day)s")
         % {"number": claim.number, "amount": money(amount), "day": paid_on.isoformat()},
     )
+    if amount == owed:
+        engine.apply(CLAIM, actor=actor, obj=claim, action="pay",
+                     payload={"voucher": voucher, "amount": str(amount)})  # fmt: skip
     return payment

@@ -10,7 +10,7 @@ Python. A county's organisation counts in its city (the region at depth 2 of Reg
 
 "Approved" is what was granted (approved or paid claims, their approved amount); "paid" the
 payments recorded on them; "committed" what is approved and not yet paid, as in
-services.budget_status. A claim counts in the year of its budget (the year it was approved).
+selectors.budget_status. A claim counts in the year of its budget (the year it was approved).
 """
 
 from collections.abc import Iterable
@@ -22,7 +22,7 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils.translation import gettext as _
 
 from incentives.models import Budget, Claim, Payment, Policy
-from incentives.services import BudgetStatus
+from incentives.selectors import BudgetStatus
 from portal import permissions
 from portal.models import Organisation, Region, User
 
@@ -246,9 +246,9 @@ def _years() -> list[int]:
 
 def granted_by_budget(
     claims=None,
-) -> tuple[dict[tuple[str, int], Decimal], dict[tuple[str, int], Decimal]]:
+) -> tuple[dict[tuple[str, int | None], Decimal], dict[tuple[str, int | None], Decimal]]:
     """(approved, paid) by (policy code, budget year) of granted claims: two grouped queries.
-    The same sums as services.budget_status, for many budgets at once."""
+    The same sums as selectors.budget_status, for many budgets at once."""
     if claims is None:
         claims = Claim.objects.all()
     claims = claims.filter(status__in=Claim.GRANTED, budget_year__isnull=False)
@@ -269,7 +269,7 @@ def granted_by_budget(
 
 
 def budget_statuses(budgets: Iterable[Budget]) -> list[BudgetStatus]:
-    """services.budget_status of each budget, in two grouped queries instead of two per
+    """selectors.budget_status of each budget, in two grouped queries instead of two per
     budget."""
     budgets = list(budgets)
     approved, paid = granted_by_budget()
@@ -290,7 +290,7 @@ def _budgets(
     year: int | None, policies: dict[str, _Policy], spent: dict[tuple[str, int], Row]
 ) -> tuple[list[BudgetRow], list[BudgetRow], BudgetRow]:
     """Budgets against what was `spent` from them (by policy code and budget year, as
-    services.budget_status counts it): by policy and, for city policies, by city."""
+    selectors.budget_status counts it): by policy and, for city policies, by city."""
     budgets = Budget.objects.select_related("region").order_by("policy_code", "year")
     if year is not None:
         budgets = budgets.filter(year=year)

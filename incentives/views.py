@@ -2,6 +2,7 @@
 Thin: parse input, call a selector or a service, render."""
 
 from decimal import Decimal
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from incentives import eligibility, selectors, services
+from incentives import eligibility, events, selectors, services
 from incentives.forms import (
     ApproveForm,
     BudgetForm,
@@ -28,23 +29,28 @@ from incentives.forms import (
     policy_regions,
 )
 from incentives.models import Claim, Policy
+from incentives.workflow import CLAIM
 from portal import permissions, ratelimits, uploads
-from portal.models import Region
+from portal import workflow as engine
+from portal.models import Organisation, Region
 from portal.services import audit_record
+from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
 
 # Policies ------------------------------------------------------------------------------------
 
 
 @permission_required("incentive.policy.view")
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every current policy; for an applicant, with what makes its organisation eligible or
     what is missing (eligible ones first), and a claim button."""
     user = request.user
     found = selectors.eligibility_for(user=user, today=timezone.localdate())
     if found:
-        rows = [{"policy": f.policy, "found": f} for f in found]
-        rows.sort(key=lambda row: not row["found"].eligible)  # stable: level, code within
+        # Eligible first; the sort is stable: level, code within.
+        rows = [
+            {"policy": f.policy, "found": f} for f in sorted(found, key=lambda f: not f.eligible)
+        ]
     else:
         rows = [{"policy": p, "found": None} for p in selectors.policy_list(user=user)]
     return render(
@@ -59,13 +65,15 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("incentive.policy.view")
-def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     policy = selectors.policy_get(user=request.user, pk=pk)
     versions = list(selectors.policy_versions(policy))
     current = next((v for v in versions if v.is_active), None)
     found = None
     if permissions.can(request.user, "incentive.claim.create") and policy == current:
-        found = eligibility.check(request.user.organisation, policy, today=timezone.localdate())
+        # The permission is an applicant's of a verified organisation (incentives/permissions.py).
+        organisation = cast(Organisation, request.user.organisation)
+        found = eligibility.check(organisation, policy, today=timezone.localdate())
     return render(
         request,
         "incentives/policy_detail.html",
@@ -80,13 +88,13 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("incentive.policy.manage")
-def policy_create(request: HttpRequest) -> HttpResponse:
+def policy_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new policy (next year's, or a city's own), optionally starting from a copy of one."""
     initial = {}
     copy = _int(request.GET.get("copy"))
     if copy and request.method == "GET":
         source = selectors.policy_get(user=request.user, pk=copy)
-        initial = model_to_dict(source, fields=PolicyForm._meta.fields)
+        initial = model_to_dict(source, fields=PolicyForm.Meta.fields)
         initial["evidence"] = "\n".join(source.evidence)
         initial["region"] = source.region_id
     form = PolicyForm(request.POST or None, initial=initial, creating=True)
@@ -104,7 +112,7 @@ def policy_create(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("incentive.policy.manage")
-def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     policy = selectors.policy_get(user=request.user, pk=pk)
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
@@ -155,7 +163,7 @@ def _show_errors(form: ClaimForm, error: ValidationError) -> list[str]:
     return []
 
 
-def _attach(request: HttpRequest, claim: Claim) -> list[str]:
+def _attach(request: AuthenticatedHttpRequest, claim: Claim) -> list[str]:
     """The evidence files chosen on the form (one input per required document, and one more),
     attached through the service; returns the messages of those refused."""
     labels = [*claim.policy.evidence, _("Other supporting document")]
@@ -164,14 +172,10 @@ def _attach(request: HttpRequest, claim: Claim) -> list[str]:
         upload = request.FILES.get(f"evidence-{index}")
         if upload is None:
             continue
+        name, handle, size = uploads.received(upload)
         try:
             services.claim_attach(
-                actor=request.user,
-                claim=claim,
-                label=label,
-                name=upload.name,
-                handle=upload.file,
-                size=upload.size,
+                actor=request.user, claim=claim, label=label, name=name, handle=handle, size=size
             )
         except ValidationError as error:
             refused.extend(error.messages)
@@ -201,7 +205,7 @@ def _claim_data(form: ClaimForm, payments) -> dict:
     return data
 
 
-def _current_policy(request: HttpRequest, pk: int) -> Policy:
+def _current_policy(request: AuthenticatedHttpRequest, pk: int) -> Policy:
     """Claims are made under the current version of a policy only."""
     policy = selectors.policy_list(user=request.user).filter(pk=pk).first()
     if policy is None:
@@ -211,10 +215,12 @@ def _current_policy(request: HttpRequest, pk: int) -> Policy:
 
 @permission_required("incentive.claim.create")
 @ratelimits.limit(ratelimits.UPLOAD)
-def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     policy = _current_policy(request, pk)
     today = timezone.localdate()
-    found = eligibility.check(request.user.organisation, policy, today=today)
+    # The permission is an applicant's of a verified organisation (incentives/permissions.py).
+    organisation = cast(Organisation, request.user.organisation)
+    found = eligibility.check(organisation, policy, today=today)
     data = request.POST if request.method == "POST" else None
     form = ClaimForm(data, policy=policy, recognitions=found.recognitions)
     payments = payment_formset(data) if form.needs_payments else None
@@ -253,7 +259,7 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @ratelimits.limit(ratelimits.UPLOAD)
-def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The draft: figures, evidence, the entitlement computed with its working, submit."""
     claim = selectors.claim_get(user=request.user, pk=pk)
     if not permissions.can(request.user, "incentive.claim.edit", claim):
@@ -324,13 +330,13 @@ def _working(claim: Claim):
     """(lines, errors, amount): computed now while the claim can still change or be decided,
     as kept with the decision afterwards."""
     if claim.is_editable or claim.status == Claim.Status.SUBMITTED:
-        result = services.entitlement_of(claim)
+        result = selectors.entitlement_of(claim)
         return [(line.label, line.amount) for line in result.lines], result.errors, result.amount
     lines = [(row["label"], Decimal(row["amount"])) for row in claim.working]
     return lines, {}, claim.entitlement
 
 
-def _detail_context(request: HttpRequest, claim: Claim, **forms) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, claim: Claim, **forms) -> dict:
     user = request.user
     lines, errors, entitlement = _working(claim)
     context = {
@@ -344,29 +350,31 @@ def _detail_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "can_edit": permissions.can(user, "incentive.claim.edit", claim),
     }
     today = timezone.localdate()
-    if claim.status == Claim.Status.SUBMITTED and permissions.can(
-        user, "incentive.claim.decide", claim
-    ):
+    available = {t.action for t in engine.available(CLAIM, user, claim)}
+    context["history"] = engine.history(claim)
+    if {"approve", "return", "reject"} <= available:
         context["approve_form"] = forms.get("approve") or ApproveForm(
             initial={"amount": entitlement}
         )
         context["return_form"] = forms.get("return") or ReasonForm(prefix="return")
         context["reject_form"] = forms.get("reject") or ReasonForm(prefix="reject")
-    if claim.status == Claim.Status.APPROVED and permissions.can(
-        user, "incentive.claim.pay", claim
-    ):
+    if "pay" in available:
+        # "pay" is available on an approved claim only, and approving set its amount.
         context["pay_form"] = forms.get("pay") or PaymentForm(
-            initial={"paid_on": today, "amount": claim.approved_amount - claim.paid_amount}
+            initial={
+                "paid_on": today,
+                "amount": cast(Decimal, claim.approved_amount) - claim.paid_amount,
+            }
         )
     if permissions.can(user, "incentive.spending.view"):
-        budget = services.budget_for(claim, claim.budget_year or today.year)
-        context["budget"] = services.budget_status(budget) if budget else None
+        budget = selectors.budget_for(claim, claim.budget_year or today.year)
+        context["budget"] = selectors.budget_status(budget) if budget else None
         context["budget_year"] = claim.budget_year or today.year
     return context
 
 
 @login_required
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = selectors.claim_get(user=request.user, pk=pk)
     return render(request, "incentives/claim_detail.html", _detail_context(request, claim))
 
@@ -394,13 +402,13 @@ ACTIONS = {
 
 @require_POST
 @login_required
-def claim_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def claim_act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """The reviewer's approve, return, reject and record-payment; a refusal is shown on the
     action's own form, with the service's message (the budget figures when over budget)."""
     if action not in ACTIONS:
         raise Http404
     claim = selectors.claim_get(user=request.user, pk=pk)
-    code = "incentive.claim.pay" if action == "pay" else "incentive.claim.decide"
+    code = CLAIM.transition(action).permission or ""
     if not permissions.can(request.user, code, claim):
         raise PermissionDenied(code)
     make_form, service = ACTIONS[action]
@@ -428,14 +436,14 @@ def claim_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
-def claim_file_download(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+def claim_file_download(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> FileResponse:
     claim = selectors.claim_get(user=request.user, pk=pk)
     stored = claim.files.filter(pk=file_pk).first()
     if stored is None:
         raise Http404
     audit_record(
         actor=request.user,
-        event="incentive.claim.download",
+        event=events.CLAIM_DOWNLOAD,
         target=claim,
         after={"name": stored.original_name, "label": stored.label},
     )
@@ -448,7 +456,7 @@ def claim_file_download(request: HttpRequest, pk: int, file_pk: int) -> FileResp
 
 
 @permission_required("incentive.claim.list")
-def claim_list(request: HttpRequest) -> HttpResponse:
+def claim_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     is_staff = permissions.can(user, "incentive.spending.view")
     form = ClaimFilterForm(request.GET)
@@ -480,7 +488,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("incentive.spending.view")
-def budget_list(request: HttpRequest) -> HttpResponse:
+def budget_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Allocated, committed (approved, not paid), paid and remaining per policy and year; a
     reviewer sets a budget here."""
     user = request.user
@@ -552,7 +560,7 @@ def _spending_year(request: HttpRequest) -> int | None:
 
 
 @permission_required("incentive.spending.view")
-def spending_page(request: HttpRequest) -> HttpResponse:
+def spending_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approved and paid by policy, city, organisation kind and quarter of payment; budgets
     against spending by policy and, for city policies, by city."""
     from incentives import spending
@@ -563,7 +571,7 @@ def spending_page(request: HttpRequest) -> HttpResponse:
 
 @permission_required("incentive.spending.view")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
-def spending_export(request: HttpRequest) -> HttpResponse:
+def spending_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The spending page as .xlsx, one sheet per breakdown."""
     from incentives import exporters, spending
 
@@ -571,7 +579,7 @@ def spending_export(request: HttpRequest) -> HttpResponse:
     content = exporters.spending_workbook(spending.spending(user=request.user, year=year))
     audit_record(
         actor=request.user,
-        event="incentive.export",
+        event=events.EXPORT,
         reason=request.GET.urlencode(),
         after={"export": "spending", "year": year},
     )

@@ -1,5 +1,7 @@
 """REST API v1 of the patent pool. Thin: selectors read, services write and decide."""
 
+from typing import cast
+
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -24,7 +26,9 @@ from patents.serializers import (
     ScreenSerializer,
 )
 from portal.api import Can
+from portal.models import Organisation
 from portal.ratelimits import UPLOAD, api_limit
+from portal.types import AuthenticatedRequest
 
 
 class PatentFilter(django_filters.FilterSet):
@@ -41,6 +45,8 @@ class PatentFilter(django_filters.FilterSet):
 class PatentViewSet(viewsets.ReadOnlyModelViewSet):
     """The pool: a university sees its own patents; reviewers and leaders all."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     serializer_class = PatentSerializer
     permission_classes = [Can]
     permission_code = "patent.pool.view"
@@ -52,7 +58,7 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ScreenSerializer, responses=PatentSerializer)
     @action(detail=True, methods=["post"])
-    def screen(self, request: Request, pk=None) -> Response:
+    def screen(self, request: AuthenticatedRequest, pk=None) -> Response:
         patent = self.get_object()  # 404 for a patent outside the pool, whatever the payload
         serializer = ScreenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -63,7 +69,7 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=PushSerializer)
     @action(detail=True, methods=["post"])
-    def push(self, request: Request, pk=None) -> Response:
+    def push(self, request: AuthenticatedRequest, pk=None) -> Response:
         """A reviewer pushes the patent to chosen enterprises (each is told once)."""
         patent = self.get_object()
         serializer = PushSerializer(data=request.data)
@@ -76,6 +82,8 @@ class PatentImportViewSet(viewsets.ViewSet):
     """Import a patent list: dry_run (default) lists every bad row; dry_run=false imports the
     good rows in one transaction."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     permission_classes = [Can]
     permission_code = "patent.pool.manage"
     parser_classes = [MultiPartParser, FormParser]
@@ -87,15 +95,16 @@ class PatentImportViewSet(viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         result = services.patent_import_check(
-            actor=request.user,
-            owner=request.user.organisation,
+            actor=self.request.user,
+            # patent.pool.manage: a verified university or institute's user (permissions.py).
+            owner=cast(Organisation, self.request.user.organisation),
             handle=upload,
             name=upload.name,
             size=upload.size,
         )
         if not serializer.validated_data["dry_run"] and result.can_apply:
             result = services.patent_import_apply(
-                actor=request.user, patent_import=result.patent_import
+                actor=self.request.user, patent_import=result.patent_import
             )
         return Response(result.as_dict(), status=status.HTTP_200_OK)
 
@@ -114,6 +123,8 @@ class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Conversion events: universities record them on their own patents; the enterprise party
     and reviewers and leaders read them. POST runs the same checks as the page."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     serializer_class = ConversionSerializer
     permission_classes = [Can]
     permission_code = "patent.conversion.list"
@@ -126,15 +137,15 @@ class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer = ConversionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        patent = selectors.patent_get(user=request.user, pk=data.pop("patent").pk)
+        patent = selectors.patent_get(user=self.request.user, pk=data.pop("patent").pk)
         event = services.conversion_record(
-            actor=request.user, patent=patent, kind=data.pop("kind"), data=data
+            actor=self.request.user, patent=patent, kind=data.pop("kind"), data=data
         )
         return Response(ConversionSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ConversionEndSerializer, responses=ConversionSerializer)
     @action(detail=True, methods=["post"])
-    def end(self, request: Request, pk=None) -> Response:
+    def end(self, request: AuthenticatedRequest, pk=None) -> Response:
         conversion = self.get_object()
         serializer = ConversionEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -171,6 +182,8 @@ class NeedViewSet(
     """Technology needs: an enterprise posts and reads its own; reviewers and leaders read all.
     A new need is matched against the pool by a worker."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     serializer_class = NeedSerializer
     permission_classes = [Can]
     permission_code = "patent.need.list"
@@ -182,7 +195,7 @@ class NeedViewSet(
     def create(self, request: Request) -> Response:
         serializer = NeedSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        need = services.need_create(actor=request.user, data=dict(serializer.validated_data))
+        need = services.need_create(actor=self.request.user, data=dict(serializer.validated_data))
         return Response(NeedSerializer(need).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=MatchSerializer(many=True))
@@ -195,6 +208,8 @@ class NeedViewSet(
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Suggestions made for the needs the caller may see, with why they matched; the enterprise
     the suggestion was made to gives feedback."""
+
+    request: AuthenticatedRequest  # Can: only signed-in users get here
 
     serializer_class = MatchSerializer
     permission_classes = [Can]
@@ -210,7 +225,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=FeedbackSerializer, responses=MatchSerializer)
     @action(detail=True, methods=["post"])
-    def feedback(self, request: Request, pk=None) -> Response:
+    def feedback(self, request: AuthenticatedRequest, pk=None) -> Response:
         match = self.get_object()
         serializer = FeedbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -9,4 +9,4 @@ class PatentsConfig(AppConfig):
     verbose_name = _("Patents")
 
     def ready(self) -> None:
-        from patents import permissions  # noqa: F401  (registers the access rules)
+        from patents import permissions, workflow  # noqa: F401  (rules, workflow)

@@ -1,7 +1,7 @@
 """Demo patent pool: about 3,000 patents of six Shaanxi universities and institutes, the demo
 enterprise's technology needs with their suggestions and some feedback, and conversion events.
 
-Called by `manage.py load_demo` (portal/management/commands/load_demo.py) once the demo
+Called by `manage.py load_demo` (demo/management/commands/load_demo.py) once the demo
 organisations and users exist, before the demo statistics (whose progress computation then
 counts the pool's inventory coverage and conversion amounts). The demo university and the demo
 institute of load_demo own part of the pool; four more owners are created here the way load_demo
@@ -31,10 +31,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
 
+from patents import events
 from patents.models import Conversion, Feedback, Match, Patent, TechNeed
 from portal.identifiers import patent_check_character
 from portal.models import Organisation, Region, Role, User
@@ -855,7 +857,7 @@ def plan_pool() -> list[Planned]:
 
 # (kind, field, owner or None, first date, last date, extra values). Amounts in 万元 ranges.
 EXCLUSIVE, SOLE, ORDINARY = ({"licence_kind": k} for k in Conversion.LicenceKind.values)
-EVENTS = [
+EVENTS: list[tuple[str, str, str, date, date, dict[str, Any]]] = [
     (C.TRANSFER, "materials", "institute", date(2023, 3, 1), date(2023, 12, 20), {}),
     (C.TRANSFER, "equipment", "nwpu", date(2023, 6, 1), date(2024, 6, 30), {}),
     (C.TRANSFER, "ict", "xidian", date(2024, 1, 10), date(2024, 12, 20), {}),
@@ -880,7 +882,7 @@ EVENTS = [
 ]  # fmt: skip
 # The demo enterprise's own deals (patents of 西北农林科技大学 on its products): kind, main IPC
 # of the patent's subject, date, values.
-ENTERPRISE_EVENTS = [
+ENTERPRISE_EVENTS: list[tuple[str, str, date, dict[str, Any]]] = [
     (C.TRANSFER, "A23L19/10", date(2023, 9, 20), {"amount": Decimal(45 * WAN)}),
     (C.USE_FIRST, "A23F3/06", date(2024, 3, 15),
      {"ends_on": date(2027, 3, 14), "note": "试用期一年，期满后按年销售额的2%支付许可费"}),
@@ -975,11 +977,11 @@ def _plan_conversions(plan: list[Planned], rng: random.Random) -> None:
         if p.subject and p.subject.product
         and any(e["kind"] in (C.TRANSFER, C.LICENCE) for e in p.events)
     ]  # fmt: skip
-    for p in sold[:PRODUCT_FILINGS]:
+    for p in sold[:PRODUCT_FILINGS]:  # each with a subject naming a product
         day = min(p.events[0]["starts_on"] + timedelta(days=rng.randint(120, 360)),
                   date(2025, 11, 30))  # fmt: skip
         p.events.append(_event(
-            C.PRODUCT_FILING, day, product=p.subject.product,
+            C.PRODUCT_FILING, day, product=cast(Subject, p.subject).product,
             **{k: v for k, v in p.events[0].items() if k in ("counterparty", "counterparty_name")},
             sales=_amount(rng, 200, 5000),
         ))  # fmt: skip
@@ -1044,7 +1046,7 @@ def _organisations(
 ) -> tuple[dict[str, Organisation], int]:
     """load_demo's organisations (looked up when not given) and the pool's other owners, with
     how many of those were created."""
-    from portal.management.commands.load_demo import ORGANISATIONS, demo_credit_code
+    from portal.demo import ORGANISATIONS, demo_credit_code
 
     found = dict(organisations or {})
     missing = [row for row in ORGANISATIONS if row[0] not in found]
@@ -1081,7 +1083,8 @@ def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
     for user in User.objects.filter(
         role=Role.APPLICANT, organisation__in=orgs.values(), is_active=True
     ).order_by("pk"):
-        applicants.setdefault(user.organisation_id, user)
+        # Filtered by organisation above: every one has an organisation.
+        applicants.setdefault(cast(int, user.organisation_id), user)
     reviewer = User.objects.filter(role=Role.REVIEWER).order_by("pk").first()
     enterprise = orgs["enterprise"]
 
@@ -1109,7 +1112,7 @@ def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
         audit_record(
             actor=None,
             actor_label="load_demo",
-            event="demo.patents",
+            event=events.DEMO_PATENTS,
             after={"patents": len(new), "needs": needs, "suggestions": suggestions,
                    "feedback": feedback, "conversions": conversions},
         )  # fmt: skip

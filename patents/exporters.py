@@ -27,7 +27,7 @@ def patent_template() -> bytes:
     """The patent list template: the headers the importer reads, drop-downs for the coded
     columns, and one example row (to overwrite)."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = spreadsheets.first_sheet(workbook)
     sheet.title = importers.SHEET
     sheet.append(importers.HEADERS)
     sheet.append(EXAMPLE)

@@ -1,5 +1,7 @@
 """Input shapes of the patent pages. Business rules live in services.py."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -87,9 +89,9 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, kind: str, **kwargs):
+    def __init__(self, *args, kind: str, owner: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        from projects.models import Application
+        from projects.selectors import projects_led_by
 
         wanted = CONVERSION_FORM_FIELDS[kind]
         for name in list(self.fields):
@@ -97,13 +99,17 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
                 del self.fields[name]
         self.order_fields(wanted)
         if "counterparty" in self.fields:
-            self.fields["counterparty"].queryset = Organisation.objects.filter(
+            counterparties = cast(forms.ModelChoiceField, self.fields["counterparty"])
+            counterparties.queryset = Organisation.objects.filter(
                 kind=Organisation.Kind.ENTERPRISE, status=Organisation.Status.VERIFIED
             ).order_by("name")
         if "project" in self.fields:
-            self.fields["project"].queryset = Application.objects.filter(
-                status__in=Application.PROJECT_STATES
-            ).order_by("-number")
+            projects = cast(forms.ModelChoiceField, self.fields["project"])
+            # The owner's projects and, once chosen, the counterparty's: never another's.
+            counterparty = str(self.data.get("counterparty") or "")
+            projects.queryset = projects_led_by(
+                organisation_ids=[owner.pk, int(counterparty) if counterparty.isdigit() else 0]
+            )
         if kind == "pledge":
             self.fields["counterparty_name"].label = _("pledgee bank")
         if kind in {"open_licence", "use_first"} and "fee_standard" in self.fields:

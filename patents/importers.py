@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from patents.models import Patent
 from portal import spreadsheets, uploads
-from portal.identifiers import parse_patent_number
+from portal.identifiers import PatentNumber, parse_patent_number
 from portal.problems import WARNING, Problem
 
 SHEET = "专利清单"
@@ -178,55 +178,87 @@ def read_patents(handle: IO[bytes], *, name: str, size: int, max_bytes: int) -> 
     return ParsedList(rows=rows, problems=listing.problems, total=listing.total)
 
 
+@dataclass
+class _Cells:
+    """One row's cells by field name, and where its problems go."""
+
+    values: list[Any]
+    columns: dict[str, int]
+    number: int
+    sheet: str
+    problems: list[Problem]
+
+    def get(self, field_name: str) -> Any:
+        index = self.columns.get(field_name)
+        return self.values[index] if index is not None and index < len(self.values) else None
+
+    def text(self, field_name: str) -> str:
+        return _text(self.get(field_name))
+
+    def problem(self, field_name: str, message: str, importance: str = "blocking") -> None:
+        index = self.columns.get(field_name, 0)
+        where = f"{get_column_letter(index + 1)}{self.number}"
+        self.problems.append(Problem(message, sheet=self.sheet, cell=where, importance=importance))
+
+
 def _row(values, columns, number, sheet, problems, seen) -> dict[str, Any] | None:
-    def cell(field_name: str) -> Any:
-        index = columns.get(field_name)
-        return values[index] if index is not None and index < len(values) else None
-
-    def where(field_name: str) -> str:
-        index = columns.get(field_name, 0)
-        return f"{get_column_letter(index + 1)}{number}"
-
+    """The typed fields of one row, with "_row"; None, its problems reported, when one blocks."""
+    cells = _Cells(values, columns, number, sheet, problems)
     errors_before = len(problems)
-
-    def problem(field_name: str, message: str, importance: str = "blocking") -> None:
-        problems.append(
-            Problem(message, sheet=sheet, cell=where(field_name), importance=importance)
-        )
-
     row: dict[str, Any] = {"_row": number}
-    raw_number = _text(cell("number"))
-    try:
-        parsed_number = parse_patent_number(raw_number)
-    except ValidationError as error:
-        problem("number", error.messages[0])
-        parsed_number = None
+    parsed_number = _number(cells, seen)
     if parsed_number is not None:
         row["number"] = parsed_number.number
-        if parsed_number.warning:
-            problem("number", parsed_number.warning, WARNING)
-        if parsed_number.number in seen:
-            problem(
-                "number",
-                _("%(number)s is listed twice (first in row %(row)d).")
-                % {"number": parsed_number.number, "row": seen[parsed_number.number]},
-            )
-        else:
-            seen[parsed_number.number] = number
-    title = _text(cell("title"))
+    title = cells.text("title")
     if not title:
-        problem("title", _("The title is missing."))
+        cells.problem("title", _("The title is missing."))
     row["title"] = title[:300]
-    kind_text = _text(cell("kind"))
+    row["kind"] = _kind(cells, parsed_number)
+    row["status"] = _status(cells)
+    row.update(_dates(cells))
+    row["ipc"] = _ipc(cells)
+    row.update(_flags(cells))
+    row["inventors"] = cells.text("inventors")[:300]
+    row["abstract"] = cells.text("abstract")
+    row["funding_project"] = cells.text("funding_project")[:200]
+    row["award"] = cells.text("award")[:100]
+    if any(p.is_blocking for p in problems[errors_before:]):
+        return None
+    return row
+
+
+def _number(cells: _Cells, seen: dict[str, int]) -> PatentNumber | None:
+    """The application number, normalised; one listed in an earlier row is a problem."""
+    try:
+        parsed = parse_patent_number(cells.text("number"))
+    except ValidationError as error:
+        cells.problem("number", error.messages[0])
+        return None
+    if parsed.warning:
+        cells.problem("number", parsed.warning, WARNING)
+    if parsed.number in seen:
+        cells.problem(
+            "number",
+            _("%(number)s is listed twice (first in row %(row)d).")
+            % {"number": parsed.number, "row": seen[parsed.number]},
+        )
+    else:
+        seen[parsed.number] = cells.number
+    return parsed
+
+
+def _kind(cells: _Cells, parsed_number: PatentNumber | None) -> Patent.Kind | None:
+    """The patent type as written, which must agree with the type its number encodes."""
+    kind_text = cells.text("kind")
     kind = KINDS.get(kind_text)
     if kind is None:
-        problem(
+        cells.problem(
             "kind",
             _("“%(value)s” is not a patent type: write 发明, 实用新型 or 外观设计.")
             % {"value": kind_text},
         )
     elif parsed_number is not None and parsed_number.kind not in (kind, "other"):
-        problem(
+        cells.problem(
             "kind",
             _("%(number)s is numbered as %(numbered)s, not %(typed)s.")
             % {
@@ -235,53 +267,65 @@ def _row(values, columns, number, sheet, problems, seen) -> dict[str, Any] | Non
                 "typed": kind.label,
             },
         )
-    row["kind"] = kind
-    status_text = _text(cell("status"))
+    return kind
+
+
+def _status(cells: _Cells) -> Patent.Status | None:
+    status_text = cells.text("status")
     status = STATUSES.get(status_text)
     if status is None:
-        problem(
+        cells.problem(
             "status",
             _("“%(value)s” is not a legal status: write 审中, 有效, 失效, 届满 or 无效.")
             % {"value": status_text},
         )
-    row["status"] = status
+    return status
+
+
+def _dates(cells: _Cells) -> dict[str, date | None]:
+    """The filing date (required) and the grant date, which cannot come before it."""
+    dates: dict[str, date | None] = {}
     for date_field in ("filed_on", "granted_on"):
         try:
-            row[date_field] = _date(cell(date_field))
+            dates[date_field] = _date(cells.get(date_field))
         except ValueError:
-            problem(
+            cells.problem(
                 date_field,
                 _("“%(value)s” is not a date such as 2021-03-05.")
-                % {"value": _text(cell(date_field))},
+                % {"value": cells.text(date_field)},
             )
-            row[date_field] = None
-    if not _text(cell("filed_on")):
-        problem("filed_on", _("The filing date is missing."))
-    if row["filed_on"] and row["granted_on"] and row["granted_on"] < row["filed_on"]:
-        problem("granted_on", _("The grant date is before the filing date."))
+            dates[date_field] = None
+    if not cells.text("filed_on"):
+        cells.problem("filed_on", _("The filing date is missing."))
+    if dates["filed_on"] and dates["granted_on"] and dates["granted_on"] < dates["filed_on"]:
+        cells.problem("granted_on", _("The grant date is before the filing date."))
+    return dates
+
+
+def _ipc(cells: _Cells) -> str:
+    """The IPC classes, separated by ; or , (full or half width), as "G06F16/35;H04L9/32"."""
     ipc_parts = [
-        p.replace(" ", "").upper() for p in re.split(r"[;；,，]", _text(cell("ipc"))) if p.strip()
+        p.replace(" ", "").upper() for p in re.split(r"[;；,，]", cells.text("ipc")) if p.strip()
     ]
     bad_ipc = [p for p in ipc_parts if not IPC.match(p)]
     if bad_ipc:
-        problem(
+        cells.problem(
             "ipc",
             _("“%(value)s” is not an IPC class such as G06F16/35.") % {"value": "；".join(bad_ipc)},
         )
-    row["ipc"] = ";".join(ipc_parts)[:300]
+    return ";".join(ipc_parts)[:300]
+
+
+def _flags(cells: _Cells) -> dict[str, bool]:
+    """The yes/no columns; anything but a yes or a no is a problem (and taken as no)."""
+    flags: dict[str, bool] = {}
     for flag in ("state_funded", "converted", "foreign_family"):
-        text = _text(cell(flag)).lower()
+        text = cells.text(flag).lower()
         if text in YES:
-            row[flag] = True
+            flags[flag] = True
         elif text in NO:
-            row[flag] = False
+            flags[flag] = False
         else:
-            problem(flag, _("“%(value)s”: write 是 or 否.") % {"value": _text(cell(flag))})
-            row[flag] = False
-    row["inventors"] = _text(cell("inventors"))[:300]
-    row["abstract"] = _text(cell("abstract"))
-    row["funding_project"] = _text(cell("funding_project"))[:200]
-    row["award"] = _text(cell("award"))[:100]
-    if any(p.is_blocking for p in problems[errors_before:]):
-        return None
-    return row
+            cells.problem(flag, _("“%(value)s”: write 是 or 否.") % {"value": cells.text(flag)})
+            flags[flag] = False
+    return flags

@@ -140,7 +140,9 @@ class _Columns(dict):
 
 def _matrix(rows: Iterable[tuple[Iterable[str], Iterable[float]]], columns: _Columns):
     """A CSR matrix of rows given as (names, values); new names get new columns."""
-    indptr, indices, data = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    data: list[float] = []
     for names, values in rows:
         indices.extend(map(columns.__getitem__, names))
         data.extend(values)
@@ -363,16 +365,18 @@ def rank(pool: Pool, needs: Sequence[Document], top: int = TOP) -> dict[int, lis
     # The needs' words, those the pool lacks after its own columns (they weigh in a need's
     # length, never in a product).
     extra: dict[str, int] = {}
-    columns, counts, indptr = [], [], [0]
+    need_columns: list[int] = []
+    counts: list[int] = []
+    indptr = [0]
     for need in needs:
         for word, count in need.words.items():
             column = pool.vocabulary.get(word)
             if column is None:
                 column = known + extra.setdefault(word, len(extra))
-            columns.append(column)
+            need_columns.append(column)
             counts.append(count)
-        indptr.append(len(columns))
-    columns = np.array(columns, dtype=np.int64)
+        indptr.append(len(need_columns))
+    columns = np.array(need_columns, dtype=np.int64)
     rows = np.repeat(np.arange(len(needs)), np.diff(indptr))
     frequency = np.zeros(known + len(extra))
     frequency[:known] = pool.document_frequency

@@ -89,6 +89,10 @@ class Patent(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Not columns: set on a page of patents by selectors.with_feedback.
+    feedback_count: int
+    feedback_mean: float | None
+
     class Meta:
         ordering = ["owner", "-filed_on", "number"]
         verbose_name = _("patent")
@@ -159,8 +163,18 @@ class Patent(models.Model):
         return self.status == self.Status.VALID and today > five_years_on
 
 
+class ImportStatus(models.TextChoices):
+    """Of an uploaded list or file: checked (the dry run), then applied or failed."""
+
+    CHECKED = "checked", _("Checked, awaiting confirmation")
+    APPLIED = "applied", _("Applied")
+    FAILED = "failed", _("Failed, nothing stored")
+
+
 class PatentImport(models.Model):
     """An uploaded patent list: checked first (dry run), applied when the user confirms."""
+
+    Status = ImportStatus
 
     owner = models.ForeignKey(
         Organisation, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
@@ -176,6 +190,9 @@ class PatentImport(models.Model):
     problem_count = models.PositiveIntegerField(_("problems"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     failure = models.TextField(_("why it failed"), blank=True)
@@ -415,7 +432,7 @@ class Conversion(models.Model):
 
     @property
     def party(self) -> str:
-        return self.counterparty.name if self.counterparty_id else self.counterparty_name
+        return self.counterparty.name if self.counterparty is not None else self.counterparty_name
 
     @property
     def can_end(self) -> bool:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from patents.models import Patent
 from portal.models import Organisation, Role, User
-from portal.permissions import rule, scoper
+from portal.permissions import can, rule, scoper
 
 POOL_KINDS = {Organisation.Kind.UNIVERSITY, Organisation.Kind.RESEARCH_INSTITUTE}
 SEE_ALL = {Role.REVIEWER, Role.LEADER}
@@ -17,7 +17,7 @@ SEE_ALL = {Role.REVIEWER, Role.LEADER}
 def _pool_owner(user: User) -> bool:
     return (
         user.role == Role.APPLICANT
-        and user.organisation_id is not None
+        and user.organisation is not None
         and user.organisation.kind in POOL_KINDS
         and user.organisation.status == Organisation.Status.VERIFIED
     )
@@ -58,7 +58,7 @@ def _screen(user: User, patent: Patent) -> bool:
 def _enterprise(user: User) -> bool:
     return (
         user.role == Role.APPLICANT
-        and user.organisation_id is not None
+        and user.organisation is not None
         and user.organisation.kind == Organisation.Kind.ENTERPRISE
         and user.organisation.status == Organisation.Status.VERIFIED
     )
@@ -143,3 +143,15 @@ def _view_statistics(user: User, obj: None) -> bool:
     """Statistics across every pool (by organisation, city, tier, industry): reviewers and
     leaders."""
     return user.role in SEE_ALL
+
+
+@rule("patent.import.apply")
+def _apply_import(user: User, patent_import) -> bool:
+    """Apply a checked list: whoever manages the owner's pool."""
+    return can(user, "patent.pool.manage", patent_import.owner)
+
+
+@rule("patent.conversion.register")
+def _register_conversion(user: User, patent: Patent) -> bool:
+    """The bureau registers events from the national platforms' lists on any pool patent."""
+    return user.role == Role.REVIEWER

@@ -100,11 +100,11 @@ def _recent(pool: matching.Pool, fingerprint: tuple) -> tuple[matching.Pool, int
     for the fingerprint (count and sum of ids); None when it does not (a patent deleted, or a
     change committed late): every stamp must then be compared."""
     latest = EPOCH + int(pool.stamps.max()) * MICROSECOND
-    written = Patent.objects.filter(updated_at__gt=latest).values_list("pk", "status", "converted")
+    rows = Patent.objects.filter(updated_at__gt=latest).values_list("pk", "status", "converted")
     written = {pk: status == Patent.Status.VALID and not converted
-               for pk, status, converted in written}  # fmt: skip
-    held = np.isin(np.fromiter(written, dtype=np.int64, count=len(written)), pool.keys)
-    held = dict(zip(written, held.tolist(), strict=True))
+               for pk, status, converted in rows}  # fmt: skip
+    in_pool_before = np.isin(np.fromiter(written, dtype=np.int64, count=len(written)), pool.keys)
+    held = dict(zip(written, in_pool_before.tolist(), strict=True))
     removed = [pk for pk, in_pool in written.items() if held[pk] and not in_pool]
     added = [pk for pk, in_pool in written.items() if in_pool and not held[pk]]
     count, ids, _last = fingerprint

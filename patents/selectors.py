@@ -3,10 +3,11 @@
 import calendar
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -159,7 +160,7 @@ def with_feedback(patents: list[Patent]) -> list[Patent]:
     suggestions) on a page of patents: one grouped query over the page, not the pool."""
     from patents.models import Feedback
 
-    stats = {
+    stats: dict[int, Mapping[str, Any]] = {
         row["match__patent_id"]: row
         for row in Feedback.objects.filter(match__patent__in=[p.pk for p in patents])
         .values("match__patent_id")
@@ -284,7 +285,7 @@ def patent_get(*, user: User, pk: int) -> Patent:
 
 
 def pushes_received(*, user: User) -> QuerySet:
-    if not permissions.can(user, "patent.suggestions.view"):
+    if not permissions.can(user, "patent.suggestions.view") or user.organisation_id is None:
         return Push.objects.none()
     return Push.objects.filter(organisation_id=user.organisation_id).select_related("patent__owner")
 

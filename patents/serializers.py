@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from patents.models import Conversion, Match, Patent, TechNeed
 from portal.models import Organisation
-from projects.models import Application
+from projects.selectors import projects_led_by
 
 
 class PatentSerializer(serializers.ModelSerializer):
@@ -52,7 +52,7 @@ class ConversionSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     project = serializers.PrimaryKeyRelatedField(
-        queryset=Application.objects.all(), required=False, allow_null=True
+        queryset=projects_led_by(organisation_ids=[]), required=False, allow_null=True
     )
 
     class Meta:
@@ -64,7 +64,20 @@ class ConversionSerializer(serializers.ModelSerializer):
             "contract_kind", "registration_number", "note", "recorded_at",
         ]  # fmt: skip
         read_only_fields = ["id", "patent_number", "ended_on", "recorded_at"]
-        validators = []  # the model's term check is the service's, with its message
+        validators: list = []  # the model's term check is the service's, with its message
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only projects of the patent's owner or of the counterparty can be named (read from
+        # the input, checked again by the service): another's project is "not found".
+        data = kwargs.get("data") or {}
+        ids = []
+        patent = Patent.objects.filter(pk=_int(data.get("patent"))).values_list(
+            "owner_id", flat=True
+        )
+        ids += list(patent)
+        ids.append(_int(data.get("counterparty")))
+        self.fields["project"].queryset = projects_led_by(organisation_ids=ids)
 
 
 class ConversionEndSerializer(serializers.Serializer):
@@ -128,3 +141,10 @@ class PushSerializer(serializers.Serializer):
         queryset=Organisation.objects.all(), many=True
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

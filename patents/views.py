@@ -1,11 +1,12 @@
 """Pages of the patent pool. Thin: parse input, call a selector or a service, render."""
 
 import tempfile
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patents import exporters, selectors, services
+from patents import events, exporters, selectors, services
 from patents.forms import (
     ConversionEndForm,
     ConversionForm,
@@ -27,14 +28,16 @@ from patents.forms import (
 )
 from patents.models import Conversion
 from portal import permissions, ratelimits, uploads
+from portal.models import Organisation
 from portal.services import audit_record
+from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @permission_required("patent.pool.view")
-def pool(request: HttpRequest) -> HttpResponse:
+def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, patents = _pool_filtered(request)
     filtered = form.is_valid() and any(form.cleaned_data.values())
     counts = selectors.owner_counts(user=request.user)
@@ -65,15 +68,15 @@ def pool(request: HttpRequest) -> HttpResponse:
 
 @permission_required("patent.pool.manage")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
-def template(request: HttpRequest) -> HttpResponse:
+def template(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(exporters.patent_template(), content_type=XLSX)
-    audit_record(actor=request.user, event="patent.template.download")
+    audit_record(actor=request.user, event=events.TEMPLATE_DOWNLOAD)
     return uploads.protect(response, name="patent-list-template.xlsx")
 
 
 @permission_required("patent.pool.manage")
 @ratelimits.limit(ratelimits.UPLOAD)
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -81,7 +84,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
         try:
             result = services.patent_import_check(
                 actor=request.user,
-                owner=request.user.organisation,
+                # patent.pool.manage: a verified university or institute's user (permissions.py).
+                owner=cast(Organisation, request.user.organisation),
                 handle=upload,
                 name=upload.name,
                 size=upload.size,
@@ -93,7 +97,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("patent.pool.manage")
-def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def import_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patent_import = selectors.patent_import_get(user=request.user, pk=pk)
     try:
         result = services.patent_import_apply(actor=request.user, patent_import=patent_import)
@@ -110,7 +114,7 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("patent.pool.manage")
-def screen(request: HttpRequest, pk: int) -> HttpResponse:
+def screen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patent = selectors.patent_list(user=request.user).filter(pk=pk).first()
     if patent is None:
         raise Http404
@@ -136,7 +140,7 @@ def screen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("patent.need.list")
-def need_list(request: HttpRequest) -> HttpResponse:
+def need_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "patents/need_list.html",
@@ -148,7 +152,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("patent.need.manage")
-def need_new(request: HttpRequest) -> HttpResponse:
+def need_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = NeedForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,7 +166,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("patent.need.list")
-def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def need_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = selectors.need_get(user=request.user, pk=pk)
     return render(
         request, "patents/need_detail.html", {"need": need, "matches": selectors.need_matches(need)}
@@ -171,7 +175,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("patent.need.manage")
-def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     match = selectors.match_get(user=request.user, pk=pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
@@ -191,7 +195,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("patent.conversion.list")
-def conversion_list(request: HttpRequest) -> HttpResponse:
+def conversion_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     events = selectors.conversion_list(user=request.user)
     kind = request.GET.get("kind", "")
     if kind in Conversion.Kind.values:
@@ -209,14 +213,14 @@ def conversion_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def patent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def patent_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A patent with its events and feedback: for its pool's readers, and for an enterprise it
     was suggested or pushed to or offered under an open licence (404 for anyone else)."""
     patent = selectors.patent_get(user=request.user, pk=pk)
     return render(request, "patents/patent_detail.html", _detail_context(request, patent))
 
 
-def _detail_context(request: HttpRequest, patent, **extra) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, patent, **extra) -> dict:
     can_push = permissions.can(request.user, "patent.push", patent)
     return {
         "patent": patent,
@@ -235,14 +239,14 @@ def _detail_context(request: HttpRequest, patent, **extra) -> dict:
 
 
 @permission_required("patent.pool.manage")
-def conversion_new(request: HttpRequest, pk: int) -> HttpResponse:
+def conversion_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patent = selectors.patent_get(user=request.user, pk=pk)
     if not permissions.can(request.user, "patent.conversion.record", patent):
         raise PermissionDenied("patent.conversion.record")
     kind = request.GET.get("kind") or request.POST.get("kind") or Conversion.Kind.LICENCE
     if kind not in Conversion.Kind.values:
         raise Http404
-    form = ConversionForm(request.POST or None, kind=kind)
+    form = ConversionForm(request.POST or None, kind=kind, owner=patent.owner)
     if request.method == "POST" and form.is_valid():
         try:
             services.conversion_record(
@@ -266,7 +270,7 @@ def conversion_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("patent.pool.manage")
-def conversion_end(request: HttpRequest, pk: int) -> HttpResponse:
+def conversion_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = selectors.conversion_get(user=request.user, pk=pk)
     form = ConversionEndForm(request.POST)
     if form.is_valid():
@@ -285,7 +289,7 @@ def conversion_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("patent.open_licence.list")
-def open_licence_list(request: HttpRequest) -> HttpResponse:
+def open_licence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OpenLicenceSearchForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     offers = selectors.open_licences(
@@ -303,7 +307,7 @@ def open_licence_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("patent.pool.view")
-def push(request: HttpRequest, pk: int) -> HttpResponse:
+def push(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patent = selectors.patent_get(user=request.user, pk=pk)
     if not permissions.can(request.user, "patent.push", patent):
         raise PermissionDenied("patent.push")
@@ -332,7 +336,7 @@ def push(request: HttpRequest, pk: int) -> HttpResponse:
 # Statistics and export of the pool ------------------------------------------------------------
 
 
-def _pool_filtered(request: HttpRequest):
+def _pool_filtered(request: AuthenticatedHttpRequest):
     """The pool page's filters (q, status, tier, screened), read once for the page and the
     export alike; an invalid value filters nothing, as on the page."""
     form = PoolFilterForm(request.GET)
@@ -341,7 +345,7 @@ def _pool_filtered(request: HttpRequest):
 
 
 @permission_required("patent.statistics.view")
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "patents/statistics.html",
@@ -351,7 +355,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 @permission_required("patent.pool.view")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
-def export(request: HttpRequest) -> FileResponse:
+def export(request: AuthenticatedHttpRequest) -> FileResponse:
     """The pool the user may see, filtered as on the page, as .xlsx. The workbook is written to
     a temporary file (on disk once it grows past a few MB), then streamed; the file goes when
     the response is closed."""
@@ -365,7 +369,7 @@ def export(request: HttpRequest) -> FileResponse:
     handle.seek(0)
     audit_record(
         actor=request.user,
-        event="patent.export",
+        event=events.EXPORT,
         reason=request.GET.urlencode(),
         after={"rows": rows},
     )

@@ -1,7 +1,7 @@
 """Sign-in security: lockouts, sessions and dormant accounts (GB/T 22239-2019 8.1.4.1).
 
 * Lockout after repeated failed logins, by account and by IP address independently
-  (django-axes counts the failures; the settings are in portal/settings.py). The security
+  (django-axes counts the failures; the settings are in config/settings.py). The security
   administrator sees current lockouts and lifts one early (`lockout_list`, `lockout_release`).
 * Sessions: each login is indexed in UserSession, so disabling an account ends every session
   it has (`sessions_end`); the idle and absolute time limits are enforced by
@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import permissions
+from portal import events, permissions
 from portal.models import AuditEntry, User, UserSession
 from portal.services import audit_record
 
@@ -105,7 +105,7 @@ def lockout_release(*, actor: User, kind: str, value: str, reason: str = "") -> 
     removed = AxesProxyHandler.reset_attempts(**{kind: value})
     audit_record(
         actor=actor,
-        event="auth.unlock",
+        event=events.AUTH_UNLOCK,
         after={kind: value, "attempts_removed": removed},
         reason=reason,
     )
@@ -120,7 +120,7 @@ def audit_lockout(
         actor=None,
         actor_label=str(username or "")[:150],
         ip=ip_address or None,
-        event="auth.lockout",
+        event=events.AUTH_LOCKOUT,
         outcome=AuditEntry.Outcome.DENIED,
         reason=_("%(count)d or more failed logins within %(minutes)d minutes.")
         % {
@@ -179,7 +179,7 @@ def sessions_prune(*, now: datetime | None = None) -> int:
 def session_expire(*, request: Any, reason: str) -> None:
     """End the request's session because it was idle or open too long (audited)."""
     user = request.user
-    audit_record(actor=user, event="auth.session_expired", target=user, reason=reason)
+    audit_record(actor=user, event=events.AUTH_SESSION_EXPIRED, target=user, reason=reason)
     key = request.session.session_key
     if key:
         UserSession.objects.filter(session_key=key).delete()
@@ -200,7 +200,7 @@ def on_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
             # is indexed here rather than on the next request.
             session.save()
         session_track(user=user, session=session)
-    if settings.AXES_ENABLED:
+    if getattr(settings, "AXES_ENABLED", True):  # axes sets its default on django.conf.settings
         AxesProxyHandler.reset_attempts(username=user.get_username())
 
 
@@ -230,7 +230,7 @@ def users_disable_inactive(*, now: datetime | None = None) -> list[User]:
         return []
     now = now or timezone.now()
     cutoff = now - timedelta(days=days)
-    disabled = []
+    disabled: list[User] = []
     with transaction.atomic():
         candidates = (
             User.objects.select_for_update()
@@ -250,7 +250,7 @@ def users_disable_inactive(*, now: datetime | None = None) -> list[User]:
             audit_record(
                 actor=None,
                 actor_label="system",
-                event="user.disabled_inactive",
+                event=events.USER_DISABLED_INACTIVE,
                 target=user,
                 before={"is_active": True},
                 after={"is_active": False},

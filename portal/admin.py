@@ -3,11 +3,13 @@
 Changes made here still go to the audit log, and the audit log itself cannot be edited here.
 """
 
+from typing import cast
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from portal import services
+from portal import events, services
 from portal.models import (
     AuditCheckpoint,
     AuditEntry,
@@ -29,8 +31,8 @@ class AuditedAdmin(admin.ModelAdmin):
         before = _audited_fields(type(obj).objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
         services.audit_record(
-            actor=request.user,
-            event=f"admin.{'change' if change else 'add'}",
+            actor=cast(User, request.user),  # the admin site lets only staff in
+            event=events.ADMIN_CHANGE if change else events.ADMIN_ADD,
             target=obj,
             before=before,
             after=_audited_fields(obj),
@@ -38,7 +40,10 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj) -> None:
         services.audit_record(
-            actor=request.user, event="admin.delete", target=obj, before=_audited_fields(obj)
+            actor=cast(User, request.user),  # the admin site lets only staff in
+            event=events.ADMIN_DELETE,
+            target=obj,
+            before=_audited_fields(obj),
         )
         super().delete_model(request, obj)
 
@@ -76,7 +81,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["username", "name", "email"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Portal", {"fields": ("name", "phone", "role", "organisation", "region")}),
     )
 

@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import signals
 
-        from portal import otp, services
+        from portal import organisation_workflow, otp, services  # noqa: F401
 
         # Django reports logins only through these signals; the handlers just write audit rows.
         signals.user_logged_in.connect(services.audit_login, dispatch_uid="portal.audit_login")

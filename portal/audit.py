@@ -45,7 +45,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core import checks
@@ -56,6 +56,7 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
 
+from portal import events
 from portal.models import AuditCheckpoint, AuditEntry
 
 CHAIN_VERSION = 1
@@ -231,7 +232,7 @@ def _rows(start_id: int, upto: int | None) -> Iterator[dict[str, Any]]:
 
 def _checkpoint_problem(checkpoint: AuditCheckpoint) -> Break | None:
     recorded = AuditEntry.objects.filter(
-        event="audit.purge",
+        event=events.AUDIT_PURGE,
         after__last_id=checkpoint.last_id,
         after__last_hash=checkpoint.last_hash,
     ).exists()
@@ -317,7 +318,10 @@ def _link_problem(
                 f"Entry {previous_id} was inserted: entry {entry_id} chains to the entry "
                 "before it.",
             )
-        if entry_id == previous_id + 1:  # no id is missing: nothing was deleted in between
+        # before_previous is set only once a row was checked, and previous_id with it to
+        # that row's id.
+        previous = cast(int, previous_id)
+        if entry_id == previous + 1:  # no id is missing: nothing was deleted in between
             return Break(
                 "changed",
                 previous_id,
@@ -420,7 +424,7 @@ def purge(*, before: date, archive: Path | None = None, actor_label: str = "") -
                 {"before": _("No audit entry is older than %(date)s.") % {"date": before}}
             )
         check = verify(upto=last["id"])
-        if not check.ok:
+        if check.problem is not None:  # not check.ok
             raise ValidationError(
                 _("The audit chain is broken; nothing was purged. %(problem)s")
                 % {"problem": check.problem.message}
@@ -450,7 +454,7 @@ def purge(*, before: date, archive: Path | None = None, actor_label: str = "") -
         audit_record(
             actor=None,
             actor_label=label[:150],
-            event="audit.purge",
+            event=events.AUDIT_PURGE,
             target=checkpoint,
             after={
                 "before": before.isoformat(),

@@ -19,8 +19,10 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.conf import settings
@@ -47,7 +49,7 @@ class Database:
     sslmode: str = ""
 
     @classmethod
-    def from_settings(cls, settings_dict: dict) -> "Database":
+    def from_settings(cls, settings_dict: Mapping[str, Any]) -> "Database":
         engine = settings_dict["ENGINE"]
         if "postgresql" in engine:
             return cls(

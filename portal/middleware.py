@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from portal import events
+
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_ip", default=None)
 
 
@@ -105,7 +107,8 @@ class DeniedAuditMiddleware:
         from django.core.exceptions import PermissionDenied
 
         if isinstance(exception, PermissionDenied):
-            request._denied_by = str(exception)[:100]  # the permission code, e.g. "audit.view"
+            # The permission code, e.g. "audit.view": our own marker on the request.
+            request._denied_by = str(exception)[:100]  # type: ignore[attr-defined]
 
     @staticmethod
     def _record(request: HttpRequest, user) -> None:
@@ -114,10 +117,10 @@ class DeniedAuditMiddleware:
 
         after = {"method": request.method, "path": request.get_full_path()[:500]}
         if getattr(request, "_denied_by", ""):
-            after["permission"] = request._denied_by
+            after["permission"] = request._denied_by  # type: ignore[attr-defined]
         audit_record(
             actor=user,
-            event="access.denied",
+            event=events.ACCESS_DENIED,
             outcome=AuditEntry.Outcome.DENIED,
             reason=f"{request.method} {request.path}"[:500],
             after=after,

@@ -1,5 +1,7 @@
 """Core of the portal: regions, organisations, users and roles, the audit log, notifications."""
 
+from typing import ClassVar, Self
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
@@ -227,7 +229,7 @@ class User(AbstractUser):
         _("enabled again at"), null=True, blank=True, editable=False
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -426,3 +428,71 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StateChange(models.Model):
+    """One transition of a record with a life cycle (portal/workflow.py): who, when, from, to,
+    why. The history a record's page shows; the audit log records the same act for auditors.
+    An empty actor is the portal's own act (an automatic step)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    workflow = models.CharField(_("workflow"), max_length=40)
+    action = models.CharField(_("action"), max_length=32)
+    from_state = models.CharField(_("from"), max_length=24, blank=True)
+    to_state = models.CharField(_("to"), max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"], name="state_change_record"),
+            models.Index(fields=["workflow", "action", "at"], name="state_change_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} {self.object_id}: {self.from_state} → {self.to_state}"
+
+    @property
+    def to_label(self) -> str:
+        """The state reached, as its workflow names it (translated)."""
+        from portal.workflow import workflows  # the engine imports this module
+
+        flow = workflows().get(self.workflow)
+        return flow.state_label(self.to_state) if flow else self.to_state
+
+    @property
+    def action_label(self) -> str:
+        from portal.workflow import workflows
+
+        flow = workflows().get(self.workflow)
+        if flow is None or self.action not in flow.by_action:
+            return self.action
+        return str(flow.by_action[self.action].label)
+
+
+class Counter(models.Model):
+    """Yearly serials (claim and application numbers): one row per key, incremented in one
+    statement (portal/serials.py), so two transactions never hand out the same number."""
+
+    key = models.CharField(max_length=60, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

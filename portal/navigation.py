@@ -155,11 +155,11 @@ def navigation_bar(entries: list[dict[str, str]], path: str = "") -> list[dict[s
             menus[menu] = {"key": menu, "label": str(MENUS[menu]), "entries": [item]}
             bar.append(menus[menu])
     shown = []
-    for entry in bar:
-        if "entries" in entry and len(entry["entries"]) == 1:
-            entry = entry["entries"][0]
-        if "entries" in entry:
-            entry["active"] = any(item["active"] for item in entry["entries"])
-        entry["is_menu"] = "entries" in entry
-        shown.append(entry)
+    for node in bar:
+        if "entries" in node and len(node["entries"]) == 1:
+            node = node["entries"][0]
+        if "entries" in node:
+            node["active"] = any(item["active"] for item in node["entries"])
+        node["is_menu"] = "entries" in node
+        shown.append(node)
     return shown

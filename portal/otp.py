@@ -15,7 +15,8 @@ factor). django-otp keeps the devices and their throttle (each wrong code double
 
 import base64
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import segno
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import authentication, exceptions
 
-from portal import permissions
+from portal import events, permissions
 from portal.models import AuditEntry, Role, User
 from portal.services import audit_record
 
@@ -129,7 +130,8 @@ def _check_code(*, user: User, token: str, confirmed: bool, purpose: str) -> TOT
         message = _("This code is not right. Enter the 6-digit code your app shows now.")
         reason = "wrong code"
     else:
-        locked_until = (details or {}).get("locked_until")
+        # django-otp's throttle says until when it refuses (a datetime) when it does not allow.
+        locked_until = cast(datetime, (details or {}).get("locked_until"))
         seconds = max(1, int((locked_until - timezone.now()).total_seconds() + 0.999))
         message = _("Too many wrong codes. Wait %(seconds)s seconds, then try again.") % {
             "seconds": seconds
@@ -137,7 +139,7 @@ def _check_code(*, user: User, token: str, confirmed: bool, purpose: str) -> TOT
         reason = "throttled"
     audit_record(
         actor=user,
-        event="auth.otp_failed",
+        event=events.AUTH_OTP_FAILED,
         target=user,
         outcome=AuditEntry.Outcome.FAILURE,
         reason=f"{purpose}: {reason}",
@@ -161,14 +163,14 @@ def otp_enrol(*, user: User, token: str) -> TOTPDevice:
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_record(actor=user, event="auth.otp_enrolled", target=user)
+        audit_record(actor=user, event=events.AUTH_OTP_ENROLLED, target=user)
     return device
 
 
 def otp_verify(*, user: User, token: str) -> TOTPDevice:
     """The code given after the password at login."""
     device = _accepted(_check_code(user=user, token=token, confirmed=True, purpose="login"))
-    audit_record(actor=user, event="auth.otp_verified", target=user)
+    audit_record(actor=user, event=events.AUTH_OTP_VERIFIED, target=user)
     return device
 
 
@@ -182,7 +184,7 @@ def otp_disable(*, user: User, token: str) -> None:
     _accepted(_check_code(user=user, token=token, confirmed=True, purpose="disable"))
     with transaction.atomic():
         TOTPDevice.objects.devices_for_user(user, confirmed=None).delete()
-        audit_record(actor=user, event="auth.otp_disabled", target=user)
+        audit_record(actor=user, event=events.AUTH_OTP_DISABLED, target=user)
 
 
 @transaction.atomic
@@ -194,7 +196,7 @@ def otp_reset(*, actor: User, user: User, reason: str = "") -> int:
     deleted, _details = TOTPDevice.objects.devices_for_user(target, confirmed=None).delete()
     audit_record(
         actor=actor,
-        event="auth.otp_reset",
+        event=events.AUTH_OTP_RESET,
         target=target,
         after={"devices_removed": deleted},
         reason=reason,
@@ -237,7 +239,7 @@ class OTPRequiredMiddleware:
     ) -> HttpResponse | None:
         if not pending(request):
             return None
-        user = request.user
+        user = cast(User, request.user)  # pending(): signed in
         match = request.resolver_match
         if (match is not None and match.view_name in ALLOWED_VIEWS) or request.path_info.startswith(
             settings.STATIC_URL

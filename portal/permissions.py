@@ -64,13 +64,20 @@ def scope(user: Any, code: str, queryset: QuerySet) -> QuerySet:
     return narrow(user, queryset)
 
 
+def can_see(user: Any, code: str, obj: Model) -> bool:
+    """May `user` see `obj` under `code`: its rule when there is one, else its scope."""
+    if code in _RULES:
+        return can(user, code, obj)
+    return scope(user, code, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
 def has_role(user: Any, *roles: str) -> bool:
     return _active(user) and user.role in roles
 
 
 def in_region(user: User, region_path: str) -> bool:
     """A city agency sees its own region and every region under it."""
-    return bool(user.region_id) and region_path.startswith(user.region.path)
+    return user.region is not None and region_path.startswith(user.region.path)
 
 
 # Portal-wide pages ---------------------------------------------------------------------------
@@ -100,7 +107,7 @@ def _list_organisations(user: User, obj: None) -> bool:
 def _organisations_visible(user: User, queryset: QuerySet) -> QuerySet:
     if user.role in ALL_ORGANISATION_ROLES:
         return queryset
-    if user.role == Role.CITY_AGENCY and user.region_id:
+    if user.role == Role.CITY_AGENCY and user.region is not None:
         return queryset.filter(region__path__startswith=user.region.path)
     if user.role == Role.APPLICANT and user.organisation_id:
         return queryset.filter(pk=user.organisation_id)
@@ -135,7 +142,7 @@ def _submit_for_organisation(user: User, obj: None) -> bool:
     """Declaring projects or claiming incentives needs an organisation the bureau verified."""
     return (
         user.role == Role.APPLICANT
-        and user.organisation_id is not None
+        and user.organisation is not None
         and user.organisation.status == Organisation.Status.VERIFIED
     )
 

@@ -4,6 +4,8 @@
 Region codes: GB/T 2260 (DOMAIN.md §8).
 """
 
+from typing import Any
+
 GBT = "GB/T 2260"
 INTERNAL = "内部编码：无 GB/T 2260 代码，单独向省报送 (DOMAIN.md §8)"
 
@@ -40,7 +42,7 @@ ALIASES = [("610928", "610981", "旬阳县撤县设市为旬阳市，旧代码�
 def seed_regions(region_model, alias_model) -> None:
     """Create or update the seeded regions. Takes the models so a migration can pass its
     historical ones."""
-    by_code = {}
+    by_code: dict[str | None, Any] = {}  # code → region; no parent code: None
     for code, name, level, parent_code, internal, source in REGIONS:
         parent = by_code.get(parent_code)
         region, _ = region_model.objects.update_or_create(

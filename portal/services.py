@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, events, permissions
+from portal import audit, eventbus, events, permissions, workflow
 from portal.identifiers import normalise_credit_code
 from portal.middleware import current_client_ip
 from portal.models import (
@@ -82,16 +82,44 @@ def audit_record(
         before=before,
         after=after,
     )
-    audit.append(entry)
+    pending = _deferred_audit.get()
+    if pending is not None:
+        pending.append(entry)
+    else:
+        audit.append(entry)
     if outcome == AuditEntry.Outcome.SUCCESS:
-        events.publish(
-            events.Event(
+        eventbus.publish(
+            eventbus.Event(
                 name=event,
                 target_model=f"{target_type.app_label}.{target_type.model}" if target_type else "",
                 target_id=entry.target_id,
             )
         )
     return entry
+
+
+_deferred_audit: contextvars.ContextVar[list[AuditEntry] | None] = contextvars.ContextVar(
+    "deferred_audit", default=None
+)
+
+
+@contextmanager
+def audit_deferred() -> Iterator[None]:
+    """Inside this block (within the caller's transaction) audit_record collects its entries
+    and appends them to the chain when the block ends. An import of thousands of rows then takes
+    the audit chain's lock (held to commit, portal/audit.py) for its last moment, not for the
+    whole run; a block that raises writes none (its transaction rolls back anyway)."""
+    if _deferred_audit.get() is not None:  # already deferred by an outer block
+        yield
+        return
+    pending: list[AuditEntry] = []
+    token = _deferred_audit.set(pending)
+    try:
+        yield
+    finally:
+        _deferred_audit.reset(token)
+    for entry in pending:
+        audit.append(entry)
 
 
 # Notifications -------------------------------------------------------------------------------
@@ -222,13 +250,13 @@ def organisation_register(
     user.save()
     audit_record(
         actor=user,
-        event="organisation.register",
+        event=events.ORGANISATION_REGISTER,
         target=organisation,
         after=snapshot(organisation, ORGANISATION_AUDITED),
     )
     reviewers = User.objects.filter(role=Role.REVIEWER, is_active=True)
     notify(
-        event="organisation.registered",
+        event=events.ORGANISATION_REGISTERED,
         recipients=reviewers,
         title=_("New organisation awaiting verification: %(name)s") % {"name": organisation.name},
         url=f"/organisations/{organisation.pk}/",
@@ -271,76 +299,37 @@ def organisation_update(
         data = {**data, "credit_code": code}
     for key, value in data.items():
         setattr(org, key, value)
-    if org.status == Organisation.Status.REJECTED and actor.role == Role.APPLICANT:
-        # Fixing a refused registration sends it back to the reviewers.
-        org.status = Organisation.Status.PENDING
     org.full_clean()
-    org.save()
+    org.save(update_fields=list(data))
     audit_record(
         actor=actor,
-        event="organisation.update",
+        event=events.ORGANISATION_UPDATE,
         target=org,
         before=before,
         after=snapshot(org, ORGANISATION_AUDITED),
     )
+    if org.status == Organisation.Status.REJECTED and actor.role == Role.APPLICANT:
+        # Fixing a refused registration sends it back to the reviewers.
+        from portal.organisation_workflow import ORGANISATION
+
+        workflow.apply(ORGANISATION, actor=actor, obj=org, action="resubmit")
     return org
 
 
 @transaction.atomic
 def organisation_verify(*, actor: User, organisation: Organisation) -> Organisation:
+    from portal.organisation_workflow import ORGANISATION
+
     org = _locked_organisation(organisation)
-    if org.is_verified:
-        raise ValidationError(_("%(name)s is already verified.") % {"name": org.name})
-    permissions.require(actor, "organisation.verify", org)
-    before = snapshot(org, ("status", "status_reason"))
-    org.status = Organisation.Status.VERIFIED
-    org.status_reason = ""
-    org.verified_at = timezone.now()
-    org.verified_by = actor
-    org.save(update_fields=["status", "status_reason", "verified_at", "verified_by"])
-    audit_record(
-        actor=actor,
-        event="organisation.verify",
-        target=org,
-        before=before,
-        after=snapshot(org, ("status", "status_reason")),
-    )
-    notify(
-        event="organisation.verified",
-        recipients=org.members.all(),
-        title=_("%(name)s has been verified") % {"name": org.name},
-        body=_("Your organisation can now declare projects and claim incentives."),
-        url="/organisation/",
-    )
-    return org
+    return workflow.apply(ORGANISATION, actor=actor, obj=org, action="verify")
 
 
 @transaction.atomic
 def organisation_reject(*, actor: User, organisation: Organisation, reason: str) -> Organisation:
+    from portal.organisation_workflow import ORGANISATION
+
     org = _locked_organisation(organisation)
-    permissions.require(actor, "organisation.verify", org)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the registration is refused.")})
-    before = snapshot(org, ("status", "status_reason"))
-    org.status = Organisation.Status.REJECTED
-    org.status_reason = reason.strip()
-    org.save(update_fields=["status", "status_reason"])
-    audit_record(
-        actor=actor,
-        event="organisation.reject",
-        target=org,
-        before=before,
-        after=snapshot(org, ("status", "status_reason")),
-        reason=org.status_reason,
-    )
-    notify(
-        event="organisation.rejected",
-        recipients=org.members.all(),
-        title=_("Verification of %(name)s was refused") % {"name": org.name},
-        body=org.status_reason,
-        url="/organisation/",
-    )
-    return org
+    return workflow.apply(ORGANISATION, actor=actor, obj=org, action="reject", reason=reason)
 
 
 @transaction.atomic
@@ -375,11 +364,50 @@ def qualification_add(
     qualification.save()
     audit_record(
         actor=actor,
-        event="qualification.add",
+        event=events.QUALIFICATION_ADD,
         target=organisation,
         after=snapshot(qualification, ("kind", "year", "recognised_on", "valid_until", "source")),
     )
     return qualification
+
+
+@transaction.atomic
+def qualification_register(
+    *,
+    actor: User,
+    organisation: Organisation,
+    kind: str,
+    year: int,
+    source: str,
+    recognised_on: date | None = None,
+    valid_until: date | None = None,
+) -> tuple[Qualification, bool]:
+    """A recognition from a published list (the provincial 专精特新 list, a little-giant batch):
+    the list is the fact, so a qualification the organisation already holds for the same kind
+    and year is updated from it, never added twice (qualification_add refuses that repeat).
+    Returns the qualification and whether it was created."""
+    permissions.require(actor, "qualification.manage", organisation)
+    found = (
+        Qualification.objects.select_for_update()
+        .filter(organisation=organisation, kind=kind, year=year)
+        .first()
+    )
+    values = {"source": source, "recognised_on": recognised_on, "valid_until": valid_until}
+    created = found is None
+    qualification = found or Qualification(organisation=organisation, kind=kind, year=year)
+    before = None if created else snapshot(qualification, tuple(values))
+    for name, value in values.items():
+        setattr(qualification, name, value)
+    qualification.full_clean()
+    qualification.save()
+    audit_record(
+        actor=actor,
+        event=events.QUALIFICATION_IMPORT if created else events.QUALIFICATION_UPDATE,
+        target=organisation,
+        before=before,
+        after={"kind": kind, "year": year, **snapshot(qualification, tuple(values))},
+    )
+    return qualification, created
 
 
 # Users and roles -----------------------------------------------------------------------------
@@ -416,7 +444,9 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     user.save()
-    audit_record(actor=actor, event="user.create", target=user, after=snapshot(user, USER_AUDITED))
+    audit_record(
+        actor=actor, event=events.USER_CREATE, target=user, after=snapshot(user, USER_AUDITED)
+    )
     return user
 
 
@@ -438,7 +468,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
     target.save()  # disabling ends the account's sessions (portal.accounts.on_user_saved)
     audit_record(
         actor=actor,
-        event="user.update",
+        event=events.USER_UPDATE,
         target=target,
         before=before,
         after=snapshot(target, USER_AUDITED),
@@ -463,7 +493,7 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
     User.objects.filter(pk=target.pk).update(password_changed_at=None)
     target.password_changed_at = None
     accounts.sessions_end(user=target)
-    audit_record(actor=actor, event="user.set_password", target=target)
+    audit_record(actor=actor, event=events.USER_SET_PASSWORD, target=target)
     return target
 
 
@@ -490,7 +520,7 @@ def user_assign_role(
     target.save(update_fields=["role", "organisation", "region"])
     audit_record(
         actor=actor,
-        event="user.assign_role",
+        event=events.USER_ASSIGN_ROLE,
         target=target,
         before=before,
         after=snapshot(target, USER_AUDITED),
@@ -503,12 +533,12 @@ def user_assign_role(
 
 
 def audit_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
-    audit_record(actor=user, event="auth.login", target=user)
+    audit_record(actor=user, event=events.AUTH_LOGIN, target=user)
 
 
 def audit_logout(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(actor=user, event="auth.logout", target=user)
+        audit_record(actor=user, event=events.AUTH_LOGOUT, target=user)
 
 
 def audit_login_failed(
@@ -518,6 +548,6 @@ def audit_login_failed(
     audit_record(
         actor=None,
         actor_label=str(credentials.get("username", ""))[:150],
-        event="auth.login_failed",
+        event=events.AUTH_LOGIN_FAILED,
         outcome=AuditEntry.Outcome.FAILURE,
     )

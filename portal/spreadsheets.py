@@ -25,14 +25,15 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.problems import BLOCKING, WARNING, Problem
 from portal.uploads import check_size as _check_size
@@ -290,6 +291,12 @@ def neutralise(workbook) -> None:
                 if isinstance(value, str) and value[:1] in FORMULA_STARTS:
                     cell.value = safe(value)
                     cell.data_type = "s"
+
+
+def first_sheet(workbook: Workbook) -> Worksheet:
+    """The one worksheet a new `Workbook()` starts with (openpyxl types `active` as maybe none, or
+    a chart sheet)."""
+    return cast(Worksheet, workbook.active)
 
 
 def save(workbook) -> bytes:

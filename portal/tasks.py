@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import accounts, audit, services
+from portal import accounts, audit, events, services
 from portal.models import AuditEntry, Notification, Role, User
 
 
@@ -55,25 +55,26 @@ def verify_audit_chain() -> bool:
     row of its own (outcome failure) and sent to every audit administrator's inbox and e-mail.
     Reading changes nothing, so a rerun only repeats the alert while the chain stays broken."""
     result = audit.verify()
-    if result.ok:
+    problem = result.problem
+    if problem is None:  # result.ok
         return True
     with transaction.atomic():
         services.audit_record(
             actor=None,
             actor_label="verify_audit_chain",
-            event="audit.chain_broken",
+            event=events.AUDIT_CHAIN_BROKEN,
             outcome=AuditEntry.Outcome.FAILURE,
-            reason=f"{result.problem.kind}: {result.problem.message}",
+            reason=f"{problem.kind}: {problem.message}",
         )
         services.notify(
-            event="audit.chain_broken",
+            event=events.AUDIT_CHAIN_BROKEN,
             recipients=User.objects.filter(role=Role.AUDIT_ADMIN, is_active=True),
             title=_("The audit log has been tampered with"),
             body=_(
                 "The nightly check of the audit log's hash chain found a broken link: "
                 "%(problem)s Run manage.py verify_audit_chain and compare with the backups."
             )
-            % {"problem": result.problem.message},
+            % {"problem": problem.message},
             url=reverse("portal:audit_list"),
         )
     return False

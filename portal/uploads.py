@@ -25,10 +25,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, cast
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
@@ -67,6 +68,12 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # C0 control characters a text file does not hold (tab, LF, FF and CR are fine).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 MARKUP = re.compile(r"\s*<(?:!doctype|html|head|body|script|svg|\?xml|iframe|!--)", re.IGNORECASE)
+
+
+def received(upload: UploadedFile) -> tuple[str, IO[bytes], int]:
+    """An uploaded file's name, content and size. Django types them as maybe missing; a file
+    Django received (request.FILES) has all three."""
+    return cast(str, upload.name), cast(IO[bytes], upload.file), cast(int, upload.size)
 
 
 def _refuse(message: str, code: str) -> ValidationError:

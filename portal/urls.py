@@ -1,112 +1,53 @@
-from django.contrib import admin
+"""The portal's own pages (accounts, organisations, users, audit, inbox); config/urls.py mounts
+them at the root and holds the API router."""
+
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
-from rest_framework.routers import DefaultRouter
+from django.urls import path
 
-from incentives import api as incentives_api
-from patents import api as patents_api
-from portal import api, ratelimits, views
-from projects import api as projects_api
-from reporting import api as reporting_api
+from portal import ratelimits, views
 
-router = DefaultRouter()
-router.register("regions", api.RegionViewSet, basename="region")
-router.register("organisations", api.OrganisationViewSet, basename="organisation")
-router.register("categories", projects_api.CategoryViewSet, basename="category")
-router.register("calls", projects_api.CallViewSet, basename="call")
-router.register("applications", projects_api.ApplicationViewSet, basename="application")
-router.register("reviews", projects_api.ReviewViewSet, basename="review")
-router.register("projects", projects_api.ProjectViewSet, basename="project")
-router.register("progress-reports", projects_api.ProgressReportViewSet, basename="progress-report")
-router.register("patents", patents_api.PatentViewSet, basename="patent")
-router.register("patent-imports", patents_api.PatentImportViewSet, basename="patent-import")
-router.register("conversions", patents_api.ConversionViewSet, basename="conversion")
-router.register("open-licences", patents_api.OpenLicenceViewSet, basename="open-licence")
-router.register("needs", patents_api.NeedViewSet, basename="need")
-router.register("matches", patents_api.MatchViewSet, basename="match")
-router.register("policies", incentives_api.PolicyViewSet, basename="policy")
-router.register("eligibility", incentives_api.EligibilityViewSet, basename="eligibility")
-router.register("claims", incentives_api.ClaimViewSet, basename="claim")
-router.register("budgets", incentives_api.BudgetViewSet, basename="budget")
-router.register("data-elements", reporting_api.DataElementViewSet, basename="data-element")
-router.register("return-forms", reporting_api.ReturnFormViewSet, basename="return-form")
-router.register("returns", reporting_api.StatReturnViewSet, basename="stat-return")
-router.register("data-values", reporting_api.DataValueViewSet, basename="data-value")
-router.register("indicators", reporting_api.IndicatorViewSet, basename="indicator")
-router.register("targets", reporting_api.TargetViewSet, basename="target")
-router.register("progress", reporting_api.ProgressViewSet, basename="progress")
-
-portal_patterns = (
-    [
-        path("", views.home, name="home"),
-        path(
-            "login/",
-            # At most RATELIMIT_LOGIN password attempts per client address (429 beyond).
-            ratelimits.limit(ratelimits.LOGIN)(
-                auth_views.LoginView.as_view(redirect_authenticated_user=True)
-            ),
-            name="login",
-        ),
-        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-        path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-        path(
-            "password/done/",
-            auth_views.PasswordChangeDoneView.as_view(),
-            name="password_change_done",
-        ),
-        path("account/two-factor/", views.otp_account, name="otp_account"),
-        path("account/two-factor/enrol/", views.otp_enrol, name="otp_enrol"),
-        path("login/verify/", views.otp_verify, name="otp_verify"),
-        path("register/", ratelimits.limit(ratelimits.REGISTER)(views.register), name="register"),
-        path("organisation/", views.my_organisation, name="my_organisation"),
-        path("organisations/", views.organisation_list, name="organisation_list"),
-        path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
-        path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
-        path(
-            "organisations/<int:pk>/verify/", views.organisation_verify, name="organisation_verify"
-        ),
-        path(
-            "organisations/<int:pk>/reject/", views.organisation_reject, name="organisation_reject"
-        ),
-        path(
-            "organisations/<int:pk>/qualifications/",
-            views.qualification_add,
-            name="qualification_add",
-        ),
-        path("users/", views.user_list, name="user_list"),
-        path("users/new/", views.user_create, name="user_create"),
-        path("users/<int:pk>/", views.user_edit, name="user_edit"),
-        path("security/lockouts/", views.lockout_list, name="lockout_list"),
-        path("security/lockouts/unlock/", views.lockout_release, name="lockout_release"),
-        path("users/<int:pk>/two-factor/reset/", views.otp_reset, name="otp_reset"),
-        path("regions/", views.region_list, name="region_list"),
-        path("audit/", views.audit_list, name="audit_list"),
-        path("inbox/", views.inbox, name="inbox"),
-        path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
-    ],
-    "portal",
-)
+app_name = "portal"
 
 urlpatterns = [
-    path("", include(portal_patterns)),
-    path("projects/", include("projects.urls")),
-    path("patents/", include("patents.urls")),
-    path("incentives/", include("incentives.urls")),
-    path("exchange/", include("exchange.urls")),
-    path("reporting/", include("reporting.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("healthz", views.healthz, name="healthz"),
-    path("api/v1/", include(router.urls)),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", api.api_docs, name="api-docs"),
-    path("admin/", admin.site.urls),
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        # At most RATELIMIT_LOGIN password attempts per client address (429 beyond).
+        ratelimits.limit(ratelimits.LOGIN)(
+            auth_views.LoginView.as_view(redirect_authenticated_user=True)
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("account/two-factor/", views.otp_account, name="otp_account"),
+    path("account/two-factor/enrol/", views.otp_enrol, name="otp_enrol"),
+    path("login/verify/", views.otp_verify, name="otp_verify"),
+    path("register/", ratelimits.limit(ratelimits.REGISTER)(views.register), name="register"),
+    path("organisation/", views.my_organisation, name="my_organisation"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
+    path("organisations/<int:pk>/verify/", views.organisation_verify, name="organisation_verify"),
+    path("organisations/<int:pk>/reject/", views.organisation_reject, name="organisation_reject"),
+    path(
+        "organisations/<int:pk>/qualifications/",
+        views.qualification_add,
+        name="qualification_add",
+    ),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("security/lockouts/", views.lockout_list, name="lockout_list"),
+    path("security/lockouts/unlock/", views.lockout_release, name="lockout_release"),
+    path("users/<int:pk>/two-factor/reset/", views.otp_reset, name="otp_reset"),
+    path("regions/", views.region_list, name="region_list"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
 ]
-
-# Uploaded files are never served as static media: each download goes through a view that asks
-# the permission module (projects:attachment_download).
-
-# Error pages without stack traces or exception text (portal/errors.py); 403 and 404 are
-# Django's own views rendering templates/403.html and 404.html.
-handler400 = "portal.errors.bad_request"
-handler500 = "portal.errors.server_error"

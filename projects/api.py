@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.api import Can
+from portal.types import AuthenticatedRequest
 from projects import selectors, services
 from projects.models import Application, Assignment, Call, ProgressReport
 from projects.serializers import (
@@ -65,8 +66,9 @@ def _params(serializer_class: type[serializers.Serializer], request: Request) ->
 class ActionCodes:
     """Per-action permission codes for `Can`; an action not listed needs only "portal.api"."""
 
-    permission_codes: dict[str, str] = {}
-    object_permission_codes: dict[str, str] = {}
+    # Keyed by the viewset's action, None before one is chosen.
+    permission_codes: dict[str | None, str] = {}
+    object_permission_codes: dict[str | None, str] = {}
 
     @property
     def permission_code(self) -> str:
@@ -133,6 +135,8 @@ class ApplicationViewSet(
 ):
     """Applications from draft to decision, scoped to what the user may see."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     permission_classes = [Can]
     permission_codes = {
         "list": "project.application.list",
@@ -170,7 +174,7 @@ class ApplicationViewSet(
     def create(self, request: Request) -> Response:
         data = _input(ApplicationCreateSerializer, request.data)
         application = services.application_create(
-            actor=request.user, lot=data["lot"], subtype=data["subtype"]
+            actor=self.request.user, lot=data["lot"], subtype=data["subtype"]
         )
         return self._detail(application, status.HTTP_201_CREATED)
 
@@ -179,7 +183,7 @@ class ApplicationViewSet(
         application = self.get_object()
         data = _input(ApplicationUpdateSerializer, request.data)
         services.application_update(
-            actor=request.user,
+            actor=self.request.user,
             application=application,
             data={field: data[field] for field in services.APPLICATION_FIELDS if field in data},
             kpis=data.get("kpis"),
@@ -200,13 +204,13 @@ class ApplicationViewSet(
 
     @extend_schema(request=None, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str) -> Response:
+    def submit(self, request: AuthenticatedRequest, pk: str) -> Response:
         application = services.application_submit(actor=request.user, application=self.get_object())
         return self._detail(application)
 
     @extend_schema(request=ReturnSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk: str) -> Response:
+    def return_(self, request: AuthenticatedRequest, pk: str) -> Response:
         """Return for revision (formal review); the reason is required and sent to the applicant,
         who may resubmit within `days` (default 7), even after the call has closed."""
         application = self.get_object()
@@ -221,7 +225,7 @@ class ApplicationViewSet(
 
     @extend_schema(request=ReasonSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="pass", url_name="pass")
-    def pass_(self, request: Request, pk: str) -> Response:
+    def pass_(self, request: AuthenticatedRequest, pk: str) -> Response:
         """Pass formal review."""
         application = self.get_object()
         data = _input(ReasonSerializer, request.data)
@@ -232,7 +236,7 @@ class ApplicationViewSet(
 
     @extend_schema(request=ReasonSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str) -> Response:
+    def reject(self, request: AuthenticatedRequest, pk: str) -> Response:
         application = self.get_object()
         data = _input(ReasonSerializer, request.data)
         application = services.application_reject(
@@ -249,7 +253,7 @@ class ApplicationViewSet(
 
     @extend_schema(request=AssignSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
-    def assign(self, request: Request, pk: str) -> Response:
+    def assign(self, request: AuthenticatedRequest, pk: str) -> Response:
         application = self.get_object()
         data = _input(AssignSerializer, request.data)
         services.application_assign(
@@ -259,7 +263,7 @@ class ApplicationViewSet(
 
     @extend_schema(request=ApproveSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str) -> Response:
+    def approve(self, request: AuthenticatedRequest, pk: str) -> Response:
         """Approve with an amount (yuan) inside the category's range and remaining budget."""
         application = self.get_object()
         data = _input(ApproveSerializer, request.data)
@@ -273,7 +277,7 @@ class ApplicationViewSet(
 
     @extend_schema(request=DecideSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk: str) -> Response:
+    def decide(self, request: AuthenticatedRequest, pk: str) -> Response:
         """The decision after scoring: approve (with an amount) or reject (with a reason)."""
         application = self.get_object()
         data = _input(DecideSerializer, request.data)
@@ -292,7 +296,7 @@ class ApplicationViewSet(
 
     @extend_schema(request=VerdictSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
-    def verdict(self, request: Request, pk: str) -> Response:
+    def verdict(self, request: AuthenticatedRequest, pk: str) -> Response:
         """Acceptance verdict (验收), recording each KPI's met / not met."""
         application = self.get_object()
         data = _input(VerdictSerializer, request.data)
@@ -318,6 +322,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     Until the expert declares no conflict of interest, an assignment shows who applies (number,
     category, lead and joint organisations) and nothing of what they wrote.
     """
+
+    request: AuthenticatedRequest  # Can: only signed-in users get here
 
     permission_classes = [Can]
     permission_code = "portal.api"
@@ -357,14 +363,14 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=None, responses=AssignmentDetailSerializer)
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
+    def accept(self, request: AuthenticatedRequest, pk: str) -> Response:
         """Declare no conflict of interest; the application's content becomes readable."""
         assignment = services.assignment_accept(actor=request.user, assignment=self.get_object())
         return self._detail(assignment)
 
     @extend_schema(request=DeclineSerializer, responses=AssignmentDetailSerializer)
     @action(detail=True, methods=["post"])
-    def decline(self, request: Request, pk: str) -> Response:
+    def decline(self, request: AuthenticatedRequest, pk: str) -> Response:
         """Declare a conflict (or decline for another reason); the bureau replaces the expert."""
         assignment = self.get_object()
         data = _input(DeclineSerializer, request.data)
@@ -375,7 +381,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=ScoreSerializer, responses=AssignmentDetailSerializer)
     @action(detail=True, methods=["post"])
-    def score(self, request: Request, pk: str) -> Response:
+    def score(self, request: AuthenticatedRequest, pk: str) -> Response:
         assignment = self.get_object()
         data = _input(ScoreSerializer, request.data)
         assignment = services.score_submit(
@@ -400,6 +406,8 @@ class ProjectViewSet(
 ):
     """Approved applications in execution and acceptance, with each KPI's result so far."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     permission_classes = [Can]
     permission_codes = {"list": "project.application.list"}
     serializer_class = ProjectSerializer
@@ -415,12 +423,12 @@ class ProjectViewSet(
         )
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        application = selectors.application_get(user=request.user, pk=int(pk))
+        application = selectors.application_get(user=self.request.user, pk=int(pk))
         if not application.is_project:
             raise Http404
         context = {
             **self.get_serializer_context(),
-            "kpi_results": services.kpi_results(application),
+            "kpi_results": selectors.kpi_results(application),
             "reports": selectors.application_reports(application),
         }
         return Response(ProjectDetailSerializer(application, context=context).data)
@@ -434,6 +442,8 @@ class ProgressReportViewSet(
     viewsets.GenericViewSet,
 ):
     """Progress reports and final reports (the acceptance request) of the visible projects."""
+
+    request: AuthenticatedRequest  # Can: only signed-in users get here
 
     permission_classes = [Can]
     # Filing is an applicant's, for its own project (the service's rule); a role that sees no
@@ -472,12 +482,12 @@ class ProgressReportViewSet(
         """File a progress report, or with kind "final" the report that requests acceptance."""
         data = _input(ProgressReportCreateSerializer, request.data)
         try:
-            application = selectors.application_get(user=request.user, pk=data["application"])
+            application = selectors.application_get(user=self.request.user, pk=data["application"])
         except Http404:
             # The same answer for a missing application and one the user may not see.
             raise ValidationError({"application": [_("No such project.")]}) from None
         report = services.progress_report_submit(
-            actor=request.user,
+            actor=self.request.user,
             application=application,
             narrative=data["narrative"],
             actuals=data["actuals"],

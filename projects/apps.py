@@ -11,6 +11,6 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from projects import home, permissions  # noqa: F401  (registers the access rules)
+        from projects import home, permissions, workflow  # noqa: F401  (rules, workflows)
 
         home.register_panels()

@@ -1,6 +1,6 @@
 """Demo projects for a newcomer's first run: an open call with applications in every state.
 
-Called by `manage.py load_demo` (portal/management/commands/load_demo.py) once the demo
+Called by `manage.py load_demo` (demo/management/commands/load_demo.py) once the demo
 organisations and users exist. Every row is written through projects/services/, acting as the
 demo applicants, reviewer and experts, so the audit log, the application histories and the
 inboxes are the ones the portal itself writes. Two calls:
@@ -21,14 +21,14 @@ closed afterwards, so nothing can be added to it later).
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count
 from django.utils import timezone
 
 from portal.models import Organisation, User
 from portal.services import audit_record
-from projects import seeds, services
+from projects import events, seeds, services
 from projects.models import Application, Call, CallCategory, Category, ExpertProfile
 
 S = Application.Status
@@ -319,12 +319,14 @@ class _Builder:
             "requested_amount": amount * WAN,
         }
         if complete:
+            # The applicant's organisation: the constraint applicant_has_organisation.
+            organisation = cast(Organisation, user.organisation)
             data.update(
                 contact_name=user.name,
                 contact_phone="029-88886666"
-                if user.organisation.region.code == "610100"
+                if organisation.region.code == "610100"
                 else "0915-3216688",
-                narrative=_narrative(application, user.organisation, title, amount),
+                narrative=_narrative(application, organisation, title, amount),
             )
         commitments = {
             kpi.code: {
@@ -396,7 +398,7 @@ class _Builder:
         audit_record(
             actor=None,
             actor_label=DEMO_LABEL,
-            event="demo.project_backdate",
+            event=events.DEMO_PROJECT_BACKDATE,
             target=application,
             before=before,
             after={"start_date": str(start), "end_date": str(end)},

@@ -5,7 +5,7 @@ rules come from the call's frozen copy of the category (`CallCategory.spec["rule
 bureau can change them for the next call without code; the rule *kinds* are here.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -76,9 +76,10 @@ def check(
         )
     )
 
-    others = Application.objects.filter(call_category=lot, lead_organisation=organisation).exclude(
-        pk=getattr(application, "pk", None)
-    )
+    others = Application.objects.filter(call_category=lot, lead_organisation=organisation)
+    current = getattr(application, "pk", None)
+    if current is not None:
+        others = others.exclude(pk=current)
     other = others.only("number").first()
     findings.append(
         Finding(
@@ -216,7 +217,7 @@ def _subtype(rule: dict, *, lot, subtype: str, **_context) -> Finding:
     )
 
 
-RULES = {
+RULES: dict[str, Callable[..., Finding]] = {
     "qualification": _qualification,
     "patent_count": _patent_count,
     "no_unaccepted_project": _no_unaccepted_project,

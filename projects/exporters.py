@@ -43,7 +43,7 @@ def ranking_workbook(ranking) -> bytes:
     """Two sheets: 排名 (one row per application) and 评分明细 (one row per expert score)."""
     lot = ranking.lot
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(spreadsheets.first_sheet(workbook))
     rank_rows = []
     for place, application in enumerate(ranking.applications, start=1):
         totals = [a.total for a in application.submitted_scores]

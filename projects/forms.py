@@ -4,12 +4,13 @@ Money is typed in 万元, as in the documents, and handed to services in yuan.
 """
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import BootstrapMixin
-from portal.models import Organisation
+from portal.models import Organisation, User
 from projects.models import Application, Comparator
 
 TEN_THOUSAND = Decimal(10_000)
@@ -169,12 +170,16 @@ class ApplicationForm(BootstrapMixin, forms.Form):
         self.application = application
         subtypes = application.spec.get("subtypes") or []
         if subtypes:
-            self.fields["subtype"].choices = [("", "—"), *[(s, s) for s in subtypes]]
+            cast(forms.ChoiceField, self.fields["subtype"]).choices = [
+                ("", "—"),
+                *[(s, s) for s in subtypes],
+            ]
         else:
             del self.fields["subtype"]
-        self.fields["joint_organisations"].queryset = Organisation.objects.filter(
-            status=Organisation.Status.VERIFIED
-        ).exclude(pk=application.lead_organisation_id)
+        joint = cast(forms.ModelMultipleChoiceField, self.fields["joint_organisations"])
+        joint.queryset = Organisation.objects.filter(status=Organisation.Status.VERIFIED).exclude(
+            pk=application.lead_organisation_id
+        )
         self.section_names = []
         for key, label in sections:
             name = f"narrative_{key}"
@@ -182,9 +187,9 @@ class ApplicationForm(BootstrapMixin, forms.Form):
                 label=label, required=False, widget=forms.Textarea(attrs={"rows": 4})
             )
             self.section_names.append(name)
-        self.kpi_rows = []
+        self.kpi_rows: list[dict[str, Any]] = []
         for kpi in application.kpis.all():
-            row = {"kpi": kpi, "committed": None, "baseline": None}
+            row: dict[str, Any] = {"kpi": kpi, "committed": None, "baseline": None}
             self.kpi_rows.append(row)
             if kpi.is_deliverable:
                 continue  # a deliverable is committed as such; there is no number to type
@@ -263,7 +268,7 @@ class VerdictForm(BootstrapMixin, forms.Form):
 
 
 class AssignForm(BootstrapMixin, forms.Form):
-    experts = forms.ModelMultipleChoiceField(
+    experts: "forms.ModelMultipleChoiceField[User]" = forms.ModelMultipleChoiceField(
         label=_("experts"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
 
@@ -320,9 +325,10 @@ class ReportForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, application: Application, final: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rows = []
+        self.rows: list[dict[str, Any]] = []
         for kpi in application.kpis.all():
             name = f"actual_{kpi.code}"
+            field: forms.Field
             if kpi.is_deliverable:
                 field = forms.TypedChoiceField(
                     label=kpi.name,

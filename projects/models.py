@@ -11,15 +11,17 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organisation
+from portal.types import DecimalDigits
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QUANTITY = {"max_digits": 14, "decimal_places": 2}
+MONEY: DecimalDigits = {"max_digits": 14, "decimal_places": 2}
+QUANTITY: DecimalDigits = {"max_digits": 14, "decimal_places": 2}
 
 
 class Comparator(models.TextChoices):
@@ -227,6 +229,8 @@ class Application(models.Model):
     )
 
     number = models.CharField(_("number"), max_length=20, unique=True)
+    # Its workflow history (portal.StateChange), queryable as `application__…` from there.
+    history = GenericRelation("portal.StateChange", related_query_name="application")
     call_category = models.ForeignKey(
         CallCategory,
         verbose_name=_("call and category"),
@@ -331,40 +335,6 @@ class Application(models.Model):
     @property
     def is_project(self) -> bool:
         return self.status in self.PROJECT_STATES
-
-
-class ApplicationEvent(models.Model):
-    """The history an applicant sees: every transition with who, when and why.
-
-    The audit log records the same event for the auditors; this table is the part of it that
-    belongs to the application and may be shown to its applicant.
-    """
-
-    application = models.ForeignKey(
-        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="events"
-    )
-    action = models.CharField(_("action"), max_length=32)
-    from_status = models.CharField(
-        _("from"), max_length=24, blank=True, choices=Application.Status.choices
-    )
-    to_status = models.CharField(_("to"), max_length=24, choices=Application.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        verbose_name = _("application event")
-        verbose_name_plural = _("application events")
-
-    def __str__(self) -> str:
-        return f"{self.application_id} {self.action}"
 
 
 class KPICommitment(models.Model):

@@ -48,7 +48,7 @@ def _create_application(user: User, obj: None) -> bool:
     """Declaring needs an organisation the bureau verified (organisation.submit)."""
     return (
         user.role == Role.APPLICANT
-        and user.organisation_id is not None
+        and user.organisation is not None
         and user.organisation.status == Organisation.Status.VERIFIED
     )
 
@@ -74,9 +74,9 @@ def _view_application(user: User, application: Application) -> bool:
     if user.role in SEE_ALL:
         return True
     if user.role == Role.APPLICANT:
-        return (
-            _member(user, application)
-            or application.joint_organisations.filter(pk=user.organisation_id).exists()
+        return _member(user, application) or (
+            user.organisation_id is not None
+            and application.joint_organisations.filter(pk=user.organisation_id).exists()
         )
     if user.role == Role.EXPERT:
         return application.assignments.filter(expert=user, status__in=EXPERT_CAN_READ).exists()
@@ -139,6 +139,12 @@ def _view_assignment(user: User, assignment: Assignment) -> bool:
 @rule("project.assignment.respond")
 def _respond_to_assignment(user: User, assignment: Assignment) -> bool:
     return assignment.expert_id == user.pk and assignment.status == Assignment.Status.PENDING
+
+
+@rule("project.assignment.reopen")
+def _reopen_score(user: User, assignment: Assignment) -> bool:
+    """A reviewer sends a submitted score back to its expert."""
+    return user.role == Role.REVIEWER
 
 
 @rule("project.assignment.score")

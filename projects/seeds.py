@@ -6,6 +6,7 @@ data migration (with historical models) and by `load_demo` (with the real ones).
 """
 
 from decimal import Decimal
+from typing import Any
 
 GUIDE = "陕西省2023年专利转化专项计划项目申报指南"
 WAN = Decimal(10_000)
@@ -33,7 +34,7 @@ def _kpi(code, name, unit, comparator, minimum, clause):
     }
 
 
-CATEGORIES = [
+CATEGORIES: list[dict[str, Any]] = [
     {
         "code": 1,
         "name": "重点产业知识产权运营中心建设项目",

@@ -1,5 +1,9 @@
-"""Reads of the projects app, scoped to the user through the permission module."""
+"""Reads of the projects app, scoped to the user through the permission module.
 
+This module imports the services package, so a service that reads through a selector imports it
+inside the function (a module-level import would be a cycle)."""
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -9,7 +13,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal import permissions
-from portal.models import User
+from portal.models import Role, StateChange, User
+from portal.workflow import history as workflow_history
+from projects import scoring
 from projects.models import (
     Application,
     Assignment,
@@ -17,10 +23,11 @@ from projects.models import (
     Call,
     CallCategory,
     Category,
+    KPIActual,
     KPICommitment,
     ProgressReport,
 )
-from projects.services import PROGRESS_INTERVAL_MONTHS, add_months
+from projects.services import PROGRESS_INTERVAL_MONTHS, add_months, conflicted_organisation_ids
 
 S = Application.Status
 
@@ -130,8 +137,8 @@ def application_get(*, user: User, pk: int, code: str = "project.application.vie
     return application
 
 
-def application_history(application: Application):
-    return application.events.select_related("actor").order_by("at", "pk")
+def application_history(application: Application) -> list[StateChange]:
+    return workflow_history(application)
 
 
 def application_assignments(application: Application) -> QuerySet[Assignment]:
@@ -148,6 +155,42 @@ def application_reports(application: Application) -> QuerySet[ProgressReport]:
         .prefetch_related("actuals__kpi", "attachments")
         .order_by("submitted_at", "pk")
     )
+
+
+def expert_candidates(application: Application) -> QuerySet[User]:
+    """Active experts who may be assigned: none from the applicant's or a joint organisation,
+    none who declined this application before, none already assigned."""
+    excluded = conflicted_organisation_ids(application)
+    return (
+        User.objects.filter(role=Role.EXPERT, is_active=True)
+        .exclude(organisation_id__in=excluded)
+        .exclude(assignments__application=application)
+        .select_related("expert_profile", "organisation")
+        .order_by("pk")
+    )
+
+
+def kpi_results(application: Application) -> list[scoring.KPIOutcome]:
+    """Each KPI's latest actual value against its target (the committed value)."""
+    latest: dict[int, Decimal] = {}
+    for actual in (
+        KPIActual.objects.filter(report__application=application)
+        .order_by("report__submitted_at", "report_id")
+        .only("kpi_id", "actual")
+    ):
+        latest[actual.kpi_id] = actual.actual
+    return [
+        scoring.kpi_outcome(
+            code=kpi.code,
+            name=kpi.name,
+            unit=kpi.unit,
+            comparator=kpi.comparator,
+            target=kpi.committed,
+            baseline=kpi.baseline,
+            actual=latest.get(kpi.pk),
+        )
+        for kpi in application.kpis.all()
+    ]
 
 
 def attachment_get(*, user: User, pk: int) -> Attachment:
@@ -206,7 +249,7 @@ RANKED_STATES = (S.UNDER_REVIEW, S.SCORED, *Application.PROJECT_STATES, S.REJECT
 def ranking(*, user: User, lot: CallCategory) -> Ranking:
     """Applications of one category and call with scores, best first; budget used vs available."""
     permissions.require(user, "project.ranking.view")
-    applications = list(
+    applications: list[Application] = list(
         Application.objects.filter(call_category=lot, status__in=RANKED_STATES)
         .select_related("lead_organisation")
         .prefetch_related(
@@ -222,11 +265,14 @@ def ranking(*, user: User, lot: CallCategory) -> Ranking:
         .order_by(models_nulls_last("final_score"), "number")
     )
     used = sum(
-        (a.approved_amount or Decimal(0))
-        for a in applications
-        if a.status in Application.PROJECT_STATES
+        (
+            (a.approved_amount or Decimal(0))
+            for a in applications
+            if a.status in Application.PROJECT_STATES
+        ),
+        Decimal(0),
     )
-    requested = sum((a.requested_amount or Decimal(0)) for a in applications)
+    requested = sum(((a.requested_amount or Decimal(0)) for a in applications), Decimal(0))
     return Ranking(
         lot=lot, applications=applications, budget=lot.budget, used=used, requested=requested
     )
@@ -296,3 +342,17 @@ def approved_total(lot: CallCategory) -> Decimal:
     return lot.applications.filter(status__in=Application.PROJECT_STATES).aggregate(
         total=Sum("approved_amount")
     )["total"] or Decimal(0)
+
+
+def budget_summary(lot: CallCategory) -> dict[str, Decimal]:
+    used = approved_total(lot)
+    return {"budget": lot.budget, "used": used, "available": lot.budget - used}
+
+
+def projects_led_by(*, organisation_ids: Iterable[int]) -> QuerySet[Application]:
+    """Approved projects (in execution or later) led by these organisations: what a conversion of
+    a patent may name (the patent's owner's, or the enterprise's on the other side)."""
+    wanted = [pk for pk in organisation_ids if pk]
+    return Application.objects.filter(
+        status__in=Application.PROJECT_STATES, lead_organisation_id__in=wanted
+    ).order_by("-number")

@@ -12,10 +12,11 @@ from rest_framework import serializers
 
 from portal import permissions
 from portal.models import Organisation, User
+from portal.serializers import ActionSerializer, StateChangeSerializer, WorkflowFieldsMixin
+from portal.types import DecimalDigits
 from projects import selectors, workflow
 from projects.models import (
     Application,
-    ApplicationEvent,
     Assignment,
     Attachment,
     Call,
@@ -29,7 +30,7 @@ from projects.models import (
     ScoreItem,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: DecimalDigits = {"max_digits": 14, "decimal_places": 2}
 
 
 # Categories and calls ------------------------------------------------------------------------
@@ -83,7 +84,8 @@ class SpecKPISerializer(serializers.Serializer):
     unit = serializers.CharField()
     comparator = serializers.CharField()
     minimum = serializers.CharField()
-    source = serializers.CharField(required=False)
+    # A declared field (the serializer metaclass takes it out of the class), not Field.source.
+    source = serializers.CharField(required=False)  # type: ignore[assignment]
 
 
 class SpecCriterionSerializer(serializers.Serializer):
@@ -173,17 +175,14 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("projects:attachment_download", args=[attachment.pk])
 
 
-class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+class EventSerializer(StateChangeSerializer):
+    """The application's history, with the field names the API has always used."""
 
-    class Meta:
-        model = ApplicationEvent
-        fields = ["action", "from_status", "to_status", "actor", "reason", "at"]
+    from_status = serializers.CharField(source="from_state")
+    to_status = serializers.CharField(source="to_state")
 
-
-class TransitionSerializer(serializers.Serializer):
-    action = serializers.CharField()
-    label = serializers.CharField()
+    class Meta(StateChangeSerializer.Meta):
+        fields = ["action", "from_status", "to_status", "actor", "by_portal", "reason", "at"]
 
 
 class ScoreItemSerializer(serializers.ModelSerializer):
@@ -195,7 +194,9 @@ class ScoreItemSerializer(serializers.ModelSerializer):
 class PanelMemberSerializer(serializers.ModelSerializer):
     """One expert's assignment as the bureau sees it on the application."""
 
-    expert_name = serializers.StringRelatedField(source="expert")
+    expert_name: "serializers.StringRelatedField[User]" = serializers.StringRelatedField(
+        source="expert"
+    )
     items = ScoreItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -306,9 +307,10 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(EventSerializer(many=True))
     def get_history(self, application: Application) -> list:
-        return EventSerializer(selectors.application_history(application), many=True).data
+        # With many=True the instance is a ListSerializer, whose data is a list (ReturnList).
+        return EventSerializer(selectors.application_history(application), many=True).data  # type: ignore[return-value]
 
-    @extend_schema_field(TransitionSerializer(many=True))
+    @extend_schema_field(ActionSerializer(many=True))
     def get_actions(self, application: Application) -> list:
         """What the user may do now (workflow.available): state and permission together."""
         return [
@@ -443,8 +445,10 @@ class ReviewedApplicationSerializer(serializers.ModelSerializer):
     category = serializers.IntegerField(source="call_category.code", read_only=True)
     category_name = serializers.CharField(source="call_category.name", read_only=True)
     lead_organisation_name = serializers.CharField(source="lead_organisation.name", read_only=True)
-    joint_organisation_names = serializers.SlugRelatedField(
-        source="joint_organisations", slug_field="name", many=True, read_only=True
+    joint_organisation_names: "serializers.SlugRelatedField[Organisation]" = (
+        serializers.SlugRelatedField(
+            source="joint_organisations", slug_field="name", many=True, read_only=True
+        )
     )
 
     class Meta:
@@ -482,9 +486,11 @@ class ApplicationContentSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
     application = ReviewedApplicationSerializer(read_only=True)
-    expert_name = serializers.StringRelatedField(source="expert")
+    expert_name: "serializers.StringRelatedField[User]" = serializers.StringRelatedField(
+        source="expert"
+    )
 
     class Meta:
         model = Assignment
@@ -499,6 +505,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "decline_reason",
             "total",
             "submitted_at",
+            "history",
+            "actions",
         ]
 
 
@@ -559,7 +567,7 @@ class ActualSerializer(serializers.Serializer):
 
 class ProgressReportSerializer(serializers.ModelSerializer):
     application_number = serializers.CharField(source="application.number", read_only=True)
-    submitted_by = serializers.StringRelatedField()
+    submitted_by: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
     actuals = ActualSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
@@ -630,11 +638,12 @@ class ProjectDetailSerializer(ProjectSerializer):
 
     @extend_schema_field(KPIOutcomeSerializer(many=True))
     def get_kpi_results(self, application: Application) -> list:
-        return KPIOutcomeSerializer(self.context["kpi_results"], many=True).data
+        # With many=True the instance is a ListSerializer, whose data is a list (ReturnList).
+        return KPIOutcomeSerializer(self.context["kpi_results"], many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(ProgressReportSerializer(many=True))
     def get_reports(self, application: Application) -> list:
-        return ProgressReportSerializer(self.context["reports"], many=True).data
+        return ProgressReportSerializer(self.context["reports"], many=True).data  # type: ignore[return-value]  # a ReturnList
 
 
 # Query parameters ----------------------------------------------------------------------------

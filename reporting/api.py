@@ -19,6 +19,7 @@ from portal import permissions
 from portal.api import Can
 from portal.models import Region
 from portal.ratelimits import UPLOAD, api_limit
+from portal.types import AuthenticatedRequest
 from reporting import selectors, services
 from reporting.models import (
     DataElement,
@@ -60,7 +61,7 @@ def _problems_response(problems: list[Problem]) -> Response:
 
 
 class PerAction:
-    permission_codes: dict[str, str] = {}
+    permission_codes: dict[str | None, str] = {}  # keyed by action, None before one is chosen
 
     @property
     def permission_code(self) -> str:
@@ -123,6 +124,8 @@ class StatReturnViewSet(PerAction, viewsets.ReadOnlyModelViewSet):
     """Returns (报表填报): open, enter values, upload a workbook (dry run first), submit,
     approve, return for correction, correct after approval."""
 
+    request: AuthenticatedRequest  # Can: only signed-in users get here
+
     serializer_class = StatReturnSerializer
     permission_classes = [Can]
     permission_codes = {
@@ -147,13 +150,13 @@ class StatReturnViewSet(PerAction, viewsets.ReadOnlyModelViewSet):
                 {"region": _("“%(code)s” is not a region code.") % {"code": data["region"]}}
             )
         stat_return = services.return_open(
-            actor=request.user, form=data["form"], region=region, period=data["period"]
+            actor=self.request.user, form=data["form"], region=region, period=data["period"]
         )
         return Response(StatReturnSerializer(stat_return).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ValuesSerializer)
     @action(detail=True, methods=["post"])
-    def values(self, request: Request, pk=None) -> Response:
+    def values(self, request: AuthenticatedRequest, pk=None) -> Response:
         """Enter values ({"values": [{"code", "value", "comment"}]}); `?dry_run=1` only checks."""
         stat_return = self.get_object()
         elements = {e.code: e for e in services.form_elements(stat_return.form)}
@@ -185,15 +188,16 @@ class StatReturnViewSet(PerAction, viewsets.ReadOnlyModelViewSet):
                 actor=request.user, stat_return=stat_return, entries=entries, via="api"
             )
         except ValidationError as error:
-            if getattr(error, "problems", None):
-                return _problems_response(error.problems)
+            refused = getattr(error, "problems", None)  # set by the services on a refusal
+            if refused:
+                return _problems_response(refused)
             raise
         return Response(result.as_dict())
 
     @extend_schema(request=UploadSerializer)
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     @api_limit(UPLOAD)
-    def upload(self, request: Request, pk=None) -> Response:
+    def upload(self, request: AuthenticatedRequest, pk=None) -> Response:
         """Upload a filled workbook. dry_run (default true) lists every problem and what would
         change; dry_run=false stores all values or none."""
         stat_return = self.get_object()
@@ -211,8 +215,9 @@ class StatReturnViewSet(PerAction, viewsets.ReadOnlyModelViewSet):
         try:
             result = services.return_upload_apply(actor=request.user, upload=result.upload)
         except ValidationError as error:
-            if getattr(error, "problems", None):
-                return _problems_response(error.problems)
+            refused = getattr(error, "problems", None)  # set by the services on a refusal
+            if refused:
+                return _problems_response(refused)
             raise
         return Response(result.as_dict())
 
@@ -222,8 +227,9 @@ class StatReturnViewSet(PerAction, viewsets.ReadOnlyModelViewSet):
         try:
             result = call(request.user, stat_return, reason)
         except ValidationError as error:
-            if getattr(error, "problems", None):
-                return _problems_response(error.problems)
+            refused = getattr(error, "problems", None)  # set by the services on a refusal
+            if refused:
+                return _problems_response(refused)
             raise
         return Response(StatReturnSerializer(result).data)
 

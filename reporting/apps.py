@@ -9,15 +9,15 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
-        from portal import events
+        from portal import eventbus
         from reporting import home, permissions  # noqa: F401  (registers the access rules)
+        from reporting.services import returns  # noqa: F401  (declares the return workflow)
         from reporting.sources import SOURCES
 
         home.register_panels()
         # Portal data that feeds an indicator changed: recompute those indicators after commit.
         for name, source in SOURCES.items():
-            for event in source.events:
-                events.subscribe(event, _recompute_source(name), once_key=f"recompute:{name}")
+            eventbus.subscribe(source.events, _recompute_source(name), once_key=f"recompute:{name}")
 
 
 def _recompute_source(name: str):

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -206,15 +207,16 @@ class Engine:
         kind, scale = indicator.source_kind, indicator.scale
         if kind == Indicator.Source.PORTAL:
             source = indicator.portal_source
-            found = []
+            found: list[tuple[Decimal | None, Decimal | None]] = []
             for quarter in quarters:
                 value = self.portal(source, region_id, quarter)
                 found.append((None if value is None else value * scale, None))
             return found
-        code, rollup = indicator.element.code, indicator.rollup
+        code, rollup = _element(indicator).code, indicator.rollup
         numerators = [self.element(code, region_id, quarter, rollup) for quarter in quarters]
         if kind == Indicator.Source.RATIO:
-            below = indicator.denominator.code
+            # The check constraint indicator_ratio_has_both keeps a ratio's denominator set.
+            below = cast(DataElement, indicator.denominator).code
             found = []
             for quarter, (numerator, _q) in zip(quarters, numerators, strict=True):
                 denominator, _q = self.element(below, region_id, quarter, rollup)
@@ -238,7 +240,7 @@ class Engine:
             for (where, period), value in compute(self.quarters).items():
                 for region in self._up_the_tree(where):
                     parts[(region, period)].append(value)
-            self._portal[key] = {cell: sum(values) for cell, values in parts.items()}
+            self._portal[key] = {cell: sum(values, Decimal(0)) for cell, values in parts.items()}
         return self._portal[key].get((region_id, self.period(quarter)))
 
     def portal(self, source: str, region_id: int, quarter: Quarter) -> Decimal | None:
@@ -260,7 +262,7 @@ class Engine:
         figures only."""
         if indicator.source_kind == Indicator.Source.PORTAL:
             return True
-        code = indicator.element.code
+        code = _element(indicator).code
         if code not in self._fresh:
             self._fresh[code] = {
                 (region, reported)
@@ -274,8 +276,14 @@ class Engine:
         """Year-to-date indicators (flows) project by quarterly flow, the rest by trend."""
         return (
             indicator.source_kind == Indicator.Source.ELEMENT
-            and indicator.element.kind == DataElement.Kind.FLOW
+            and _element(indicator).kind == DataElement.Kind.FLOW
         )
+
+
+def _element(indicator: Indicator) -> DataElement:
+    """The data element of an indicator computed from returns: the check constraints
+    indicator_element_has_element and indicator_ratio_has_both keep it set."""
+    return cast(DataElement, indicator.element)
 
 
 def _ancestors(region: Region, regions: dict[int, Region]) -> set[int]:
@@ -301,6 +309,7 @@ def _snapshot(
     now,
 ) -> ProgressSnapshot:
     indicator = target.indicator
+    region_id = cast(int, target.region_id)  # regional targets only (see _recompute)
     # The quarter in progress (portal data, to date) is judged as of today, not its last day.
     as_of = min(quarter.end, timezone.localdate(now))
     explanation: dict = {"as_of": as_of.isoformat(), "unit": indicator.unit}
@@ -333,14 +342,12 @@ def _snapshot(
         )
     explanation["baseline"] = None if baseline is None else f"{baseline:f}"
     explanation["baseline_date"] = baseline_date.isoformat()
-    fresh = [
-        q for q in sorted(values) if q <= quarter and engine.fresh(indicator, target.region_id, q)
-    ]
+    fresh = [q for q in sorted(values) if q <= quarter and engine.fresh(indicator, region_id, q)]
     recent = fresh[-FOUR:]
     projection = None
     if engine.accumulates(indicator):
         deadline_quarter = Quarter.containing(target.deadline)
-        flows = [series[q][1] for q in recent if series[q][1] is not None]
+        flows = [flow for q in recent if (flow := series[q][1]) is not None]
         if quarter.year == deadline_quarter.year:
             ytd, left = actual or Decimal(0), deadline_quarter.quarter - quarter.quarter
         else:
@@ -387,7 +394,7 @@ def _insert_values(rows: list[tuple]) -> None:
     recompute writes tens of thousands of rows, which INSERTs built by the ORM would spend
     seconds on; elsewhere bulk_create."""
     with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", None)
+        raw: Any = getattr(cursor, "cursor", None)
         if connection.vendor == "postgresql" and hasattr(raw, "copy"):
             table = connection.ops.quote_name(IndicatorValue._meta.db_table)
             columns = ", ".join(connection.ops.quote_name(c) for c in VALUE_COLUMNS)
@@ -432,7 +439,7 @@ def recompute(
     figures do not depend on returns, so their values stay as they are; unless the return is
     the earliest approved, which moves where every series starts: then all are recomputed).
     """
-    options = {"region_ids": region_ids, "since": since, "sources": sources}
+    options: dict[str, Any] = {"region_ids": region_ids, "since": since, "sources": sources}
     if connection.vendor != "postgresql":
         return _recompute(**options, statistics_only=statistics_only)
     with transaction.atomic():
@@ -471,8 +478,8 @@ def _recompute(
     engine = Engine(quarters, regions, data)
     indicators = all_indicators
     if sources is not None:
-        wanted = set(sources)
-        indicators = [i for i in indicators if i.portal_source in wanted]
+        wanted_sources = set(sources)
+        indicators = [i for i in indicators if i.portal_source in wanted_sources]
     if statistics_only and since and data.quarters and Quarter.parse(since) > min(data.quarters):
         # Not the earliest return: every portal series already starts where it should.
         indicators = [i for i in indicators if i.source_kind != Indicator.Source.PORTAL]
@@ -522,15 +529,17 @@ def _recompute(
     )
     snapshots = []
     for target in targets:
-        series = dict(
-            zip(quarters, engine.values(target.indicator, target.region_id, quarters), strict=True)
+        # Regional targets only (the filter above): region_id is set.
+        region_id = cast(int, target.region_id)
+        target_series = dict(
+            zip(quarters, engine.values(target.indicator, region_id, quarters), strict=True)
         )
         deadline_quarter = Quarter.containing(target.deadline)
         last = last_for(target.indicator)
         for quarter in scope_quarters:
             if quarter > deadline_quarter or last is None or quarter > last:
                 break
-            snapshots.append(_snapshot(engine, target, quarter, series, now))
+            snapshots.append(_snapshot(engine, target, quarter, target_series, now))
     periods = [str(q) for q in scope_quarters]
     with transaction.atomic():
         IndicatorValue.objects.filter(

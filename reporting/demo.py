@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from portal.models import Region, Role, User
 from portal.services import audit_record
-from reporting import compute
+from reporting import compute, events
 from reporting.models import (
     DataElement,
     DataValue,
@@ -151,7 +151,7 @@ def load() -> int:
     agency = User.objects.filter(role=Role.CITY_AGENCY, region__code="610900").first()
     reviewer = User.objects.filter(role=Role.REVIEWER).first()
     existing = set(StatReturn.objects.filter(form=form).values_list("region__code", "period"))
-    plan: list[tuple[str, Quarter, dict[str, Decimal], str]] = []
+    plan: list[tuple[str, Quarter, dict[str, Decimal], StatReturn.Status]] = []
     quarters = Quarter.span(FIRST, ROUND)
     for unit in WEIGHTS:
         rng = random.Random(f"demo-{unit}")  # noqa: S311  (invented figures, not security)
@@ -226,7 +226,7 @@ def load() -> int:
         audit_record(
             actor=None,
             actor_label="load_demo",
-            event="demo.reporting",
+            event=events.DEMO_REPORTING,
             after={"returns": created, "values": len(values)},
         )
         compute.recompute()

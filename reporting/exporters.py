@@ -8,6 +8,7 @@ number validation (whole or decimal, not below the element's lowest value).
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -54,7 +55,13 @@ def _header(sheet, row: int, headers: list[str], widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
-def _validation(kind: str, operator: str, minimum: str, error: str, maximum: str | None = None):
+def _validation(
+    kind: Literal["whole", "decimal"],
+    operator: Literal["greaterThanOrEqual", "between"],
+    minimum: str,
+    error: str,
+    maximum: str | None = None,
+) -> DataValidation:
     """Excel's own check on an input cell, with the message Excel shows when it fails."""
     return DataValidation(
         type=kind,
@@ -78,7 +85,7 @@ def return_template(
     """The workbook a city fills in for one return (pre-filled with what is stored, if any)."""
     quarter = Quarter.parse(stat_return.period)
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = spreadsheets.first_sheet(workbook)
     sheet.title = layout.SHEET
     sheet.merge_cells("A1:G1")
     sheet["A1"] = f"{layout.TITLE}（{quarter.label}）"
@@ -137,7 +144,7 @@ def return_template(
         column=1,
         value="填报说明：只填写黄色单元格；金额以万元计；存量指标低于上季度须在备注栏说明原因。",
     )
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
@@ -147,7 +154,7 @@ def return_template(
 def return_workbook(*, stat_return: StatReturn, rows: list[dict]) -> bytes:
     """A return as read in the portal: every element with its value, comment and previous value."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = spreadsheets.first_sheet(workbook)
     sheet.title = layout.SHEET
     quarter = Quarter.parse(stat_return.period)
     sheet["A1"] = f"{stat_return.region.name} {quarter.label} {stat_return.form.name}"
@@ -184,7 +191,7 @@ def dashboard_workbook(dashboard, *, progress: Callable[[int], None] | None = No
     indicators, rankings and the completeness of returns."""
     report = progress or (lambda _percent: None)
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(spreadsheets.first_sheet(workbook))
     headers = [
         "指标", "单位", "地区", "截止日期", "目标值", "基期值", "实际值", "完成率（%）",
         "进度预期值", "趋势预测值", "状态", "计算时间", "来源",

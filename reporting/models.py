@@ -501,7 +501,7 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.region.name if self.region_id else _("China")
+        where = self.region.name if self.region is not None else _("China")
         return f"{where} {self.indicator.name} {self.deadline:%Y-%m-%d}"
 
     @property

@@ -124,6 +124,6 @@ def parse_number(raw: object, *, integer: bool) -> Decimal | None:
             raise _not_a_number(raw)
         return _whole(raw, raw, integer)
     if isinstance(raw, str):
-        value = _parse_text(raw)
-        return None if value is None else _whole(value, raw, integer)
+        parsed = _parse_text(raw)
+        return None if parsed is None else _whole(parsed, raw, integer)
     raise _not_a_number(raw)

@@ -23,7 +23,7 @@ def _list_returns(user: User, obj: None) -> bool:
 def _returns_visible(user: User, queryset: QuerySet) -> QuerySet:
     if user.role in SEE_ALL:
         return queryset
-    if user.role == Role.CITY_AGENCY and user.region_id:
+    if user.role == Role.CITY_AGENCY and user.region is not None:
         return queryset.filter(region__path__startswith=user.region.path)
     return queryset.none()
 
@@ -56,8 +56,10 @@ def _decide_return(user: User, stat_return: StatReturn | None) -> bool:
 @rule("reporting.return.correct")
 def _correct_return(user: User, stat_return: StatReturn) -> bool:
     """After approval a correction opens a new version: the region's agency or the bureau."""
-    return stat_return.is_current and (
-        user.role == Role.REVIEWER or _report_for_region(user, stat_return.region)
+    return (
+        stat_return.is_current
+        and stat_return.status == StatReturn.Status.APPROVED
+        and (user.role == Role.REVIEWER or _report_for_region(user, stat_return.region))
     )
 
 
@@ -88,7 +90,7 @@ def _view_dashboards(user: User, region: Region | None) -> bool:
 def _dashboard_regions(user: User, queryset: QuerySet) -> QuerySet:
     if user.role in SEE_ALL:
         return queryset
-    if user.role == Role.CITY_AGENCY and user.region_id:
+    if user.role == Role.CITY_AGENCY and user.region is not None:
         return queryset.filter(path__startswith=user.region.path)
     return queryset.none()
 

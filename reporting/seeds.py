@@ -13,6 +13,7 @@ portal's computed value at the end of the last quarter before the document was i
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 DOC_11 = "陕政办发〔2024〕11号"
 DOC_13 = "安政办发〔2024〕13号"
@@ -275,7 +276,7 @@ def seed_reporting(
 ) -> int:
     """Create the seeded rows that are missing; return how many were created."""
     created = 0
-    elements = {}
+    elements: dict[str | None, Any] = {}  # by code; an indicator without one: None
     for sort, (code, name, unit, value_type, kind, lower, source) in enumerate(ELEMENTS, 1):
         element, made = DataElement.objects.get_or_create(
             code=code,

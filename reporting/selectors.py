@@ -4,6 +4,7 @@ fixed number of queries whatever the number of regions and periods."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db.models import Max, QuerySet
 from django.http import Http404
@@ -84,7 +85,7 @@ def region_for_user(*, user: User, code: str) -> Region:
 
 def reportable_regions(*, user: User, form: ReturnForm) -> list[Region]:
     """The regions the user may file `form` for: its city and, if allowed, its counties."""
-    if not user.region_id:
+    if user.region is None:
         return []
     regions = Region.objects.filter(path__startswith=user.region.path).order_by("path")
     required = set(form.regions.values_list("pk", flat=True))
@@ -197,19 +198,19 @@ class TargetRow:
     def bar_percent(self) -> float:
         if self.snapshot is None or self.snapshot.percent is None:
             return 0.0
-        return float(min(self.snapshot.percent, 100))
+        return float(min(self.snapshot.percent, Decimal(100)))
 
     @property
     def expected_percent(self) -> float:
         if self.snapshot is None or not self.target.target_value:
             return 0.0
-        return float(min(self.snapshot.expected / self.target.target_value * 100, 100))
+        return float(min(self.snapshot.expected / self.target.target_value * 100, Decimal(100)))
 
     @property
     def projection_percent(self) -> float | None:
         if self.snapshot is None or self.snapshot.projection is None:
             return None
-        return float(min(self.snapshot.projection / self.target.target_value * 100, 100))
+        return float(min(self.snapshot.projection / self.target.target_value * 100, Decimal(100)))
 
 
 @dataclass

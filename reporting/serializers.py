@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from portal.models import Region
-from portal.serializers import SlugRelatedField
+from portal.serializers import SlugRelatedField, WorkflowFieldsMixin
 from reporting.models import (
     DataElement,
     DataValue,
@@ -26,8 +26,12 @@ class DataElementSerializer(serializers.ModelSerializer):
 
 
 class ReturnFormSerializer(serializers.ModelSerializer):
-    elements = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
-    regions = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    elements: "serializers.SlugRelatedField[DataElement]" = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code"
+    )
+    regions: "serializers.SlugRelatedField[Region]" = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code"
+    )
 
     class Meta:
         model = ReturnForm
@@ -37,16 +41,21 @@ class ReturnFormSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class StatReturnSerializer(serializers.ModelSerializer):
-    form = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    region = serializers.SlugRelatedField(read_only=True, slug_field="code")
+class StatReturnSerializer(WorkflowFieldsMixin, serializers.ModelSerializer):
+    form: "serializers.SlugRelatedField[ReturnForm]" = serializers.SlugRelatedField(
+        read_only=True, slug_field="code"
+    )
+    region: "serializers.SlugRelatedField[Region]" = serializers.SlugRelatedField(
+        read_only=True, slug_field="code"
+    )
     region_name = serializers.CharField(source="region.name", read_only=True)
 
     class Meta:
         model = StatReturn
         fields = [
             "id", "form", "region", "region_name", "period", "version", "is_current", "status",
-            "reason", "correction_reason", "submitted_at", "decided_at", "snapshot",
+            "reason", "correction_reason", "submitted_at", "decided_at", "snapshot", "history",
+            "actions",
         ]  # fmt: skip
 
 
@@ -80,8 +89,12 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class DataValueSerializer(serializers.ModelSerializer):
-    element = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    region = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    element: "serializers.SlugRelatedField[DataElement]" = serializers.SlugRelatedField(
+        read_only=True, slug_field="code"
+    )
+    region: "serializers.SlugRelatedField[Region]" = serializers.SlugRelatedField(
+        read_only=True, slug_field="code"
+    )
 
     class Meta:
         model = DataValue
@@ -89,8 +102,12 @@ class DataValueSerializer(serializers.ModelSerializer):
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    element = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    denominator = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    element: "serializers.SlugRelatedField[DataElement]" = serializers.SlugRelatedField(
+        read_only=True, slug_field="code"
+    )
+    denominator: "serializers.SlugRelatedField[DataElement]" = serializers.SlugRelatedField(
+        read_only=True, slug_field="code"
+    )
 
     class Meta:
         model = Indicator

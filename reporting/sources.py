@@ -3,7 +3,8 @@
 Each source gives, for a list of quarters, {(region path, quarter): value} at the regions where
 the data sits (an organisation's county or city); the engine sums them up the region tree.
 Sources are keyed by the stable names stored in `Indicator.portal_source`. The audit events that
-change a source's data are listed with it, so the reporting app recomputes when they happen.
+change a source's data are listed with it (the writing apps' event constants), so the reporting
+app recomputes when they happen.
 """
 
 from collections import defaultdict
@@ -11,10 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DateField, Sum
 from django.db.models.functions import Greatest, TruncQuarter
 
+from incentives import events as incentive_events
+from patents import events as patent_events
+from projects import events as project_events
 from reporting.periods import Quarter
 
 
@@ -30,7 +35,7 @@ class PortalSource:
 
 
 def _cumulative(
-    rows: Iterable[tuple[str, date, object]], quarters: list[Quarter]
+    rows: Iterable[tuple[str, date, Decimal | int]], quarters: list[Quarter]
 ) -> dict[tuple[str, str], Decimal]:
     """Running totals by the end of each quarter from `(region path, first day of the quarter
     from which a group counts, its total)` rows, one per group the database summed. A (path,
@@ -52,11 +57,11 @@ def _cumulative(
     return result
 
 
-def _by_quarter(queryset, by: str, day: str, total=None) -> list[tuple[object, date, object]]:
+def _by_quarter(queryset, by: str, day: str, total=None) -> list[tuple[Any, date, Decimal | int]]:
     """`(by, first day of day's quarter, total)` per group (`by`: a region path, or an
-    organisation): one GROUP BY in the database (a count of rows, or the sum of `total`), so a
-    pool of 200,000 patents is never walked row by row. A datetime is taken in the local time
-    zone, as `timezone.localdate` does."""
+    organisation's pk, hence Any): one GROUP BY in the database (a count of rows, or the sum of
+    `total`), so a pool of 200,000 patents is never walked row by row. A datetime is taken in
+    the local time zone, as `timezone.localdate` does."""
     grouped = (
         queryset.annotate(_quarter=TruncQuarter(day, output_field=DateField()))
         .values(by, "_quarter")
@@ -70,11 +75,11 @@ def _by_quarter(queryset, by: str, day: str, total=None) -> list[tuple[object, d
 def _project_events(quarters: list[Quarter], action: str) -> dict[tuple[str, str], Decimal]:
     """Applications that went through `action` by the end of each quarter, by the region of the
     lead organisation (cumulative count)."""
-    from projects.models import ApplicationEvent
+    from portal.models import StateChange
 
-    events = ApplicationEvent.objects.filter(action=action)
+    changes = StateChange.objects.filter(workflow="projects.application", action=action)
     return _cumulative(
-        _by_quarter(events, "application__lead_organisation__region__path", "at"), quarters
+        _by_quarter(changes, "application__lead_organisation__region__path", "at"), quarters
     )
 
 
@@ -182,37 +187,37 @@ SOURCES: dict[str, PortalSource] = {
     "patents.conversion_amount": PortalSource(
         label="专利转让许可金额累计（存量专利库登记）",
         compute=conversion_amounts,
-        events=("patent.conversion.",),
+        events=patent_events.CONVERSION_EVENTS,
     ),
     "patents.uptake_amount": PortalSource(
         label="企业受让和获许可专利金额累计（存量专利库登记，按受让方所在地）",
         compute=uptake_amounts,
-        events=("patent.conversion.",),
+        events=patent_events.CONVERSION_EVENTS,
     ),
     "patents.pledge_amount": PortalSource(
         label="专利质押融资金额累计（存量专利库登记）",
         compute=pledge_amounts,
-        events=("patent.conversion.",),
+        events=patent_events.CONVERSION_EVENTS,
     ),
     "patents.inventory_coverage": PortalSource(
         label="存量专利盘点覆盖率（存量专利库：已盘点 / 未转化有效专利）",
         compute=pool_screened,
         denominator=pool_unconverted_valid,
-        events=("patent.screen", "patent.import.apply", "patent.conversion."),
+        events=(patent_events.SCREEN, patent_events.IMPORT_APPLY, *patent_events.CONVERSION_EVENTS),
     ),
     "incentives.paid": PortalSource(
         label="奖补资金已兑付累计（政策兑现）",
         compute=incentives_paid,
-        events=("incentive.claim.pay",),
+        events=(incentive_events.CLAIM_PAY,),
     ),
     "projects.approved": PortalSource(
         label="立项的专利转化专项项目数（项目管理）",
         compute=projects_approved,
-        events=("project.application.approve",),
+        events=(project_events.APPLICATION_APPROVE,),
     ),
     "projects.accepted": PortalSource(
         label="通过验收的专利转化专项项目数（项目管理）",
         compute=projects_accepted,
-        events=("project.application.accept",),
+        events=(project_events.APPLICATION_ACCEPT,),
     ),
 }

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import permissions, ratelimits, uploads
+from portal import permissions, ratelimits, uploads, workflow
 from portal.models import Region
 from portal.services import audit_record
+from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
-from reporting import exporters, selectors, services
+from reporting import events, exporters, selectors, services
 from reporting.forms import (
     DataElementForm,
     OpenReturnForm,
@@ -28,7 +29,7 @@ from reporting.forms import (
 )
 from reporting.models import DataElement, ExportJob, ReturnForm, ReturnUpload, StatReturn
 from reporting.periods import Quarter, quarter_choices
-from reporting.services.returns import previous_values
+from reporting.services.returns import RETURN, previous_values
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPENABLE_QUARTERS = 8
@@ -51,7 +52,7 @@ def _problems_from(error: ValidationError) -> list:
 
 
 @permission_required("reporting.return.list")
-def return_list(request: HttpRequest) -> HttpResponse:
+def return_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     returns = selectors.return_list(
         user=user,
@@ -84,7 +85,7 @@ def return_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("reporting.region.report")
-def return_open(request: HttpRequest) -> HttpResponse:
+def return_open(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     forms_qs = ReturnForm.objects.filter(is_active=True)
     form_id = request.POST.get("form", "")
@@ -115,8 +116,8 @@ def return_open(request: HttpRequest) -> HttpResponse:
             return redirect("reporting:return_detail", pk=stat_return.pk)
     else:
         for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+            for text in errors:
+                messages.error(request, str(text))  # ErrorList yields the messages
     return redirect("reporting:return_list")
 
 
@@ -146,12 +147,12 @@ def _value_rows(stat_return: StatReturn, *, version: StatReturn | None = None) -
     ]
 
 
-def _get_return(request: HttpRequest, pk: int) -> StatReturn:
+def _get_return(request: AuthenticatedHttpRequest, pk: int) -> StatReturn:
     return selectors.return_get(user=request.user, pk=pk)
 
 
 @permission_required("reporting.return.list")
-def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def return_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     versions = list(selectors.return_versions(stat_return))
     shown = stat_return
@@ -159,13 +160,12 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if wanted and wanted.isdigit():
         shown = next((v for v in versions if v.version == int(wanted)), stat_return)
     user = request.user
+    available = {t.action for t in workflow.available(RETURN, user, stat_return)}
     actions = {
         "edit": permissions.can(user, "reporting.return.edit", stat_return),
-        "decide": stat_return.status == StatReturn.Status.SUBMITTED
-        and stat_return.is_current
-        and permissions.can(user, "reporting.return.decide", stat_return),
-        "correct": stat_return.status == StatReturn.Status.APPROVED
-        and permissions.can(user, "reporting.return.correct", stat_return),
+        "submit": "submit" in available,
+        "decide": {"approve", "send_back"} <= available,
+        "correct": permissions.can(user, "reporting.return.correct", stat_return),
     }
     return render(
         request,
@@ -180,13 +180,14 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "upload_form": UploadForm(),
             "reason_form": ReasonForm(),
             "due": Quarter.parse(stat_return.period).due_date(stat_return.form.due_days),
+            "history": workflow.history(stat_return),
         },
     )
 
 
 @permission_required("reporting.return.list")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
-def return_template(request: HttpRequest, pk: int) -> HttpResponse:
+def return_template(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     content = exporters.return_template(
         stat_return=stat_return,
@@ -196,18 +197,18 @@ def return_template(request: HttpRequest, pk: int) -> HttpResponse:
             code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
         },
     )
-    audit_record(actor=request.user, event="reporting.return.template", target=stat_return)
+    audit_record(actor=request.user, event=events.RETURN_TEMPLATE, target=stat_return)
     return _xlsx(content, f"template-{stat_return.region.code}-{stat_return.period}.xlsx")
 
 
 @permission_required("reporting.return.list")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
-def return_export(request: HttpRequest, pk: int) -> HttpResponse:
+def return_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     content = exporters.return_workbook(stat_return=stat_return, rows=_value_rows(stat_return))
     audit_record(
         actor=request.user,
-        event="reporting.return.export",
+        event=events.RETURN_EXPORT,
         target=stat_return,
         after={"version": stat_return.version},
     )
@@ -220,7 +221,7 @@ def return_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("reporting.return.list")
 @ratelimits.limit(ratelimits.UPLOAD)
-def return_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def return_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -246,7 +247,7 @@ def return_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("reporting.return.list")
-def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     upload = (
         ReturnUpload.objects.filter(pk=pk, stat_return__in=selectors.return_list(user=request.user))
         .select_related("stat_return")
@@ -280,7 +281,7 @@ def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("reporting.return.list")
-def upload_download(request: HttpRequest, pk: int) -> FileResponse:
+def upload_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     upload = ReturnUpload.objects.filter(
         pk=pk,
         stat_return__in=permissions.scope(
@@ -291,7 +292,7 @@ def upload_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     audit_record(
         actor=request.user,
-        event="reporting.upload.download",
+        event=events.UPLOAD_DOWNLOAD,
         target=upload.stat_return,
         after={"upload": upload.pk, "name": upload.original_name},
     )
@@ -301,7 +302,7 @@ def upload_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @permission_required("reporting.return.list")
-def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def return_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     if not permissions.can(request.user, "reporting.return.edit", stat_return):
         raise PermissionDenied("reporting.return.edit")
@@ -358,7 +359,7 @@ ACTIONS = {
 
 @require_POST
 @permission_required("reporting.return.list")
-def return_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def return_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
     stat_return = _get_return(request, pk)
@@ -375,7 +376,7 @@ def return_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @permission_required("reporting.return.list")
-def return_history(request: HttpRequest, pk: int) -> HttpResponse:
+def return_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     history = selectors.value_history(stat_return)
     code = request.GET.get("code", "")
@@ -392,7 +393,7 @@ def return_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("reporting.completeness.view")
-def completeness(request: HttpRequest) -> HttpResponse:
+def completeness(request: AuthenticatedHttpRequest) -> HttpResponse:
     period = _period(request) or str(Quarter.last_completed(timezone.localdate()))
     last = Quarter.last_completed(timezone.localdate())
     return render(
@@ -406,11 +407,11 @@ def completeness(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _dashboard_region(request: HttpRequest, code: str | None) -> Region:
+def _dashboard_region(request: AuthenticatedHttpRequest, code: str | None) -> Region:
     if code:
         return selectors.region_for_user(user=request.user, code=code)
     user = request.user
-    if user.region_id:
+    if user.region is not None:
         return user.region
     region = Region.objects.filter(parent__isnull=True).order_by("path").first()
     if region is None:
@@ -419,7 +420,7 @@ def _dashboard_region(request: HttpRequest, code: str | None) -> Region:
 
 
 @permission_required("reporting.dashboard.view")
-def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, code: str | None = None) -> HttpResponse:
     region = _dashboard_region(request, code)
     data = selectors.dashboard(user=request.user, region=region, period=_period(request) or None)
     charts = {
@@ -432,7 +433,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         }
         for row in data.targets
     }
-    breadcrumbs = []
+    breadcrumbs: list[Region] = []
     parent = region.parent
     while parent is not None:
         breadcrumbs.insert(0, parent)
@@ -454,7 +455,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
 @require_POST
 @permission_required("reporting.export")
 @ratelimits.limit(ratelimits.EXPORT)
-def dashboard_export(request: HttpRequest, code: str) -> HttpResponse:
+def dashboard_export(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     region = selectors.region_for_user(user=request.user, code=code)
     job = services.export_request(
         actor=request.user,
@@ -464,12 +465,12 @@ def dashboard_export(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("reporting:export_detail", pk=job.pk)
 
 
-def _job(request: HttpRequest, pk: int) -> ExportJob:
+def _job(request: AuthenticatedHttpRequest, pk: int) -> ExportJob:
     return selectors.export_job_get(user=request.user, pk=pk)
 
 
 @permission_required("reporting.export")
-def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def export_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     template = (
         "reporting/includes/export_status.html"
@@ -481,13 +482,13 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("reporting.export")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
-def export_download(request: HttpRequest, pk: int) -> FileResponse:
+def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = _job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
     audit_record(
         actor=request.user,
-        event="reporting.export.download",
+        event=events.EXPORT_DOWNLOAD,
         target=job,
         after={"name": job.file_name},
     )
@@ -591,7 +592,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("reporting.target.manage")
-def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def target_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     target = selectors.target_list().filter(pk=pk).first() if pk else None
     if pk and target is None:
         raise Http404

@@ -1,4 +1,4 @@
-"""The world the access-control matrix (tests/test_access_matrix.py) is asked about.
+"""The world the access-control matrix (tests/access_matrix.py) is asked about.
 
 Two users of every role, in different organisations and cities, and for each app the objects one
 of them owns and the other must not reach: applications (a draft, a submitted one, a project in
@@ -21,18 +21,19 @@ from django.utils import timezone
 
 from exchange import services as exchange_services
 from exchange.models import Mapping
-from exchange.tests.test_qualifications import published
+from exchange.tests.helpers import published
 from incentives import services as incentive_services
 from incentives.models import Budget, Policy
 from patents import services as patent_services
+from patents.factories import PatentFactory
 from patents.models import Match, TechNeed
-from patents.tests.test_pool import csv_bytes, good_row, make
+from patents.tests.helpers import csv_bytes, good_row
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import Organisation, Qualification, Region, Role, User
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
+from projects import factories as pf
 from projects import services as project_services
 from projects.models import Assignment, ExpertProfile
-from projects.tests import factories as pf
-from projects.tests.test_files import pdf
+from projects.tests.helpers import pdf
 from reporting import exporters as reporting_exporters
 from reporting import services as reporting_services
 from reporting.models import (
@@ -215,10 +216,12 @@ def _projects(world: World) -> None:
 def _patents(world: World) -> None:
     u = world.users
     pool_xa, pool_ak = u["uni_xa"].organisation, u["uni_ak"].organisation
-    patent_xa = world.add("patent_xa", make(pool_xa, 1, title="锂离子电池硅碳负极材料"))
-    world.add("patent_ak", make(pool_ak, 2, title="富硒茶叶加工方法"))
+    patent_xa = world.add(
+        "patent_xa", PatentFactory(owner=pool_xa, serial=1, title="锂离子电池硅碳负极材料")
+    )
+    world.add("patent_ak", PatentFactory(owner=pool_ak, serial=2, title="富硒茶叶加工方法"))
     # Licensed to the enterprise in 西安: the event is the university's and the licensee's.
-    licensed = make(pool_xa, 3, title="高熵合金涂层")
+    licensed = PatentFactory(owner=pool_xa, serial=3, title="高熵合金涂层")
     conversion = patent_services.conversion_record(
         actor=u["uni_xa"],
         patent=licensed,

@@ -22,21 +22,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
 from exchange.models import Mapping
-from exchange.tests.test_qualifications import published
+from exchange.tests.helpers import published
 from incentives import services as incentive_services
 from incentives.models import Policy
+from patents.factories import patent_number as number
 from patents.models import Patent
-from patents.tests.test_pool import number
-from portal.models import AuditEntry, Organisation, Qualification, Region, Role, User
-from portal.services import audit_record
-from portal.tests.factories import (
+from portal.factories import (
     ApplicantFactory,
     CityAgencyFactory,
     OrganisationFactory,
     UserFactory,
 )
+from portal.models import AuditEntry, Organisation, Qualification, Region, Role, User
+from portal.services import audit_record
+from projects import factories as pf
 from projects import services as project_services
-from projects.tests import factories as pf
 from reporting import exporters as reporting_exporters
 from reporting import services as reporting_services
 from reporting.models import ExportJob, ReturnForm
@@ -344,7 +344,9 @@ SERVICE_MODULES = [
 
 
 def _functions() -> dict[str, tuple[str, set[str], bool]]:
-    """name → (module, names it calls, whether it is an atomic write service)."""
+    """name → (module, names it calls, whether it is an atomic write service). Functions of the
+    same name (each app's workflow `apply`, the engine's) are taken together: their calls are
+    merged, as a call by name may reach any of them."""
     found: dict[str, tuple[str, set[str], bool]] = {}
     for path in SERVICE_MODULES:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -360,7 +362,11 @@ def _functions() -> dict[str, tuple[str, set[str], bool]]:
                     elif isinstance(func, ast.Attribute):
                         calls.add(func.attr)
             atomic = any("atomic" in ast.unparse(d) for d in node.decorator_list)
-            found[node.name] = (str(path), calls, atomic)
+            if node.name in found:
+                module, before, was_atomic = found[node.name]
+                found[node.name] = (module, before | calls, was_atomic or atomic)
+            else:
+                found[node.name] = (str(path), calls, atomic)
     return found
 
 

@@ -14,10 +14,10 @@ from django.db import connection
 
 from patents.models import Patent
 from portal import backups
+from portal.factories import OrganisationFactory, UserFactory
 from portal.models import AuditEntry, Notification, Organisation, Region
 from portal.services import audit_record
 from portal.tests.concurrency import reseed
-from portal.tests.factories import OrganisationFactory, UserFactory
 from reporting.models import ReturnForm, StatReturn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("_reseeded")]

@@ -18,8 +18,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from portal.factories import UserFactory
 from portal.models import Role
-from portal.tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'")
@@ -178,14 +178,14 @@ def test_the_error_pages_carry_the_policy_too(client):
 
 
 def settings_with(**environment: str) -> dict:
-    """CONTENT_SECURITY_POLICY(_REPORT_ONLY) as portal/settings.py computes them in a fresh
+    """CONTENT_SECURITY_POLICY(_REPORT_ONLY) as config/settings.py computes them in a fresh
     process with these environment variables."""
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
         "print(json.dumps([settings.CONTENT_SECURITY_POLICY, "
         "settings.CONTENT_SECURITY_POLICY_REPORT_ONLY]))"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": "x"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x"}
     env.pop("CSP_REPORT_ONLY", None)
     env.update(environment)
     result = subprocess.run(

@@ -1,4 +1,4 @@
-"""The container deployment files agree with each other and with portal/settings.py.
+"""The container deployment files agree with each other and with config/settings.py.
 
 Plain file checks: no Docker engine and no database are needed.
 """
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
-SETTINGS = ROOT / "portal" / "settings.py"
+SETTINGS = ROOT / "config" / "settings.py"
 
 SETTINGS_VARIABLE = re.compile(
     r"""(?:os\.environ\.get|os\.getenv|env_bool|env_list|env_int)\(\s*["']([A-Z][A-Z0-9_]*)["']"""

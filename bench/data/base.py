@@ -77,7 +77,7 @@ def configure(size: str) -> Scale:
     scale = scale_for(size)
     _create_database(scale)
     os.environ["DATABASE_URL"] = database_url(scale)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     Path(os.environ["VAR_DIR"]).mkdir(parents=True, exist_ok=True)

@@ -190,7 +190,7 @@ class _Generator:
         from bench.data.timestamps import as_given
         from incentives.entitlement import Rule, compute
         from incentives.models import Claim, ClaimFile, Payment
-        from incentives.services import _figures as figures_of
+        from incentives.selectors import _figures as figures_of
         from portal.models import Qualification
 
         rnd = self.random
@@ -225,7 +225,7 @@ class _Generator:
             claim.number = f"JL{created.year}-{serials[created.year]:05d}"
             claim.created_at = _at(created, 9 + serials[created.year] % 8)
             claim.updated_at = claim.created_at
-            claim.status = state
+            claim.status = state  # initial state of a new record (bulk-created below)
             if state != "draft":
                 claim.entitlement, claim.working = result.amount, result.as_list()
                 submitted = created + timedelta(days=rnd.randint(1, 10))

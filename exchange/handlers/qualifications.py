@@ -15,7 +15,7 @@ from exchange.files import cell_of
 from exchange.targets import Plan, Target, register
 from portal.models import Organisation, Qualification
 from portal.problems import WARNING, Problem
-from portal.services import audit_record
+from portal.services import qualification_register
 
 FIELDS = {
     "credit_code": gettext_lazy("unified social credit code"),
@@ -87,23 +87,11 @@ def check(rows: list[dict], mapping) -> Plan:
 
 
 def apply(plan: Plan, actor) -> dict:
-    for organisation, kind, year, values, found in plan.actions:
-        if found is None:
-            qualification = Qualification.objects.create(
-                organisation=organisation, kind=kind, year=year, **values
-            )
-            event = "organisation.qualification.import"
-        else:
-            qualification = found
-            for name, value in values.items():
-                setattr(qualification, name, value)
-            qualification.save()
-            event = "organisation.qualification.update"
-        audit_record(
-            actor=actor,
-            event=event,
-            target=organisation,
-            after={"kind": kind, "year": year, "source": values["source"]},
+    """Each recognition through the portal's service (portal.services.qualification_register):
+    the same validation and audit as everywhere, an existing one updated, never doubled."""
+    for organisation, kind, year, values, _found in plan.actions:
+        qualification_register(
+            actor=actor, organisation=organisation, kind=kind, year=year, **values
         )
     return plan.summary()
 

@@ -15,9 +15,9 @@ from openpyxl import Workbook
 from exchange import services
 from exchange.models import Mapping
 from patents.models import Conversion, Patent
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.identifiers import credit_code_check_character, patent_check_character
 from portal.models import AuditEntry, Organisation, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from reporting.models import IndicatorValue, ReturnForm, StatReturn
 
 pytestmark = pytest.mark.django_db
@@ -330,3 +330,99 @@ def test_only_reviewers_import_registrations(university, pool):
     content = workbook(PLEDGE_HEADERS[1:], [])
     with pytest.raises(PermissionDenied, match=r"exchange\.run"):
         check(university, "pledge-registrations", content)
+
+
+# Every write through the owning service (issue 17) ---------------------------------------------
+
+
+def _pledge_by_hand(university, patent, **extra):
+    from patents import services as patent_services
+
+    return patent_services.conversion_record(
+        actor=university, patent=patent, kind=Conversion.Kind.PLEDGE,
+        data={"counterparty_name": "西安银行", "amount": Decimal("12345000"),
+              "starts_on": date(2025, 2, 1), "ends_on": date(2026, 1, 31),
+              "note": "据质押合同录入", **extra},
+    )  # fmt: skip
+
+
+def test_the_same_event_entered_twice_by_hand_is_refused(university, pool):
+    _pledge_by_hand(university, pool[0])
+    with pytest.raises(ValidationError) as refused:
+        _pledge_by_hand(university, pool[0])
+    assert refused.value.code == "duplicate"
+    assert "already recorded" in refused.value.messages[0]
+    assert Conversion.objects.count() == 1
+
+
+def test_a_pledge_entered_by_hand_then_registered_is_recorded_once(reviewer, university, pool):
+    entered = _pledge_by_hand(university, pool[0])
+    owner = university.organisation
+    rows = [[1, "Y2025610000777", pool[0].number, owner.name, owner.credit_code, "西安银行",
+             "1,234.5", "2025-02-01", "2026-01-31"]]  # fmt: skip
+    content = workbook(PLEDGE_HEADERS, rows)
+    result = check(reviewer, "pledge-registrations", content)
+    merged = [p for p in result.problems if p.code == "merged"]
+    assert len(merged) == 1 and not merged[0].is_blocking and merged[0].cell == "B2"
+    assert (result.plan.created, result.plan.updated) == (0, 1)
+    services.import_apply(actor=reviewer, run=result.run)
+    event = Conversion.objects.get()
+    assert event.pk == entered.pk and event.registration_number == "Y2025610000777"
+    assert event.note == "据质押合同录入"  # the hand-written note is kept
+    assert event.recorded_by == university  # who recorded the fact first
+    imports = AuditEntry.objects.filter(event__startswith="patent.conversion.import")
+    assert list(imports.values_list("event", flat=True)) == [
+        "patent.conversion.import.pledge.update"
+    ]
+
+
+def test_an_import_writes_one_entry_per_record_and_one_for_the_run(reviewer, university, pool):
+    owner = university.organisation
+    rows = [
+        [n, f"Y20256100009{n}", pool[n].number, owner.name, owner.credit_code, "长安银行", 100,
+         "2025-03-01", "2026-02-28"]
+        for n in (0, 1, 2)
+    ]  # fmt: skip
+    before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    result = imported(reviewer, "pledge-registrations", workbook(PLEDGE_HEADERS, rows))
+    written = list(
+        AuditEntry.objects.filter(pk__gt=before)
+        .exclude(event="exchange.import.check")
+        .order_by("pk")
+        .values_list("event", flat=True)
+    )
+    # The records' entries are appended together when the run ends, then the run's summary.
+    assert written == ["patent.conversion.import.pledge"] * 3 + ["exchange.import.apply"]
+    run = result.run
+    run.refresh_from_db()
+    assert run.status == run.Status.APPLIED and run.summary["created"] == 3
+
+
+def test_an_import_is_refused_by_the_services_rules_and_stores_nothing(
+    reviewer, university, pool, monkeypatch
+):
+    """A row the service refuses (here: its rules say the pledge finances nothing) names the
+    registration and patent, and nothing of the run is stored."""
+    from patents.services import conversions
+
+    owner = university.organisation
+    rows = [
+        [n, f"Y20256100008{n}", pool[n].number, owner.name, owner.credit_code, "长安银行", 100,
+         "2025-03-01", "2026-02-28"]
+        for n in (0, 1)
+    ]  # fmt: skip
+    result = check(reviewer, "pledge-registrations", workbook(PLEDGE_HEADERS, rows))
+    original = conversions._shape_errors
+
+    def refuse_second(patent, kind, values, *, registry):
+        if patent.pk == pool[1].pk:
+            return {"kind": "refused by the rule under test"}
+        return original(patent, kind, values, registry=registry)
+
+    monkeypatch.setattr(conversions, "_shape_errors", refuse_second)
+    with pytest.raises(ValidationError) as refused:
+        services.import_apply(actor=reviewer, run=result.run)
+    assert "Y202561000081" in refused.value.messages[0]
+    assert pool[1].number in refused.value.messages[0]
+    assert not Conversion.objects.exists()
+    assert not AuditEntry.objects.filter(event__startswith="patent.conversion").exists()

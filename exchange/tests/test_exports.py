@@ -12,18 +12,20 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from exchange import files, services
+from exchange.factories import mapping
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS
+from patents.factories import PatentFactory
 from patents.models import Conversion, Patent
-from portal.identifiers import patent_check_character
-from portal.models import Organisation, Region, Role
-from portal.tests.factories import (
+from portal.factories import (
     ApplicantFactory,
     CityAgencyFactory,
     OrganisationFactory,
     UserFactory,
 )
-from reporting.models import ReturnForm, StatReturn
+from portal.models import Organisation, Region, Role
+from reporting.factories import StatReturnFactory
+from reporting.models import StatReturn
 
 pytestmark = pytest.mark.django_db
 SCREENED = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
@@ -33,11 +35,6 @@ SCREENED = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
 def _english():
     with translation.override("en"):
         yield
-
-
-def number(serial: int) -> str:
-    digits = f"20211{serial:07d}"
-    return f"{digits}.{patent_check_character(digits)}"
 
 
 @pytest.fixture
@@ -66,8 +63,6 @@ def institute(db):
 def patent(owner, serial: int, **fields) -> Patent:
     values = {
         "title": f"一种高熵合金涂层的制备方法{serial}",
-        "kind": Patent.Kind.INVENTION,
-        "status": Patent.Status.VALID,
         "filed_on": date(2021, 3, 1),
         "granted_on": date(2023, 6, 2),
         "ipc": "C23C24/10;C22C30/00",
@@ -75,11 +70,7 @@ def patent(owner, serial: int, **fields) -> Patent:
         "tier": "A",
         "industry": "04",
     }
-    return Patent.objects.create(number=number(serial), owner=owner, **(values | fields))
-
-
-def mapping(code: str) -> Mapping:
-    return Mapping.objects.get(code=code, is_active=True)
+    return PatentFactory(owner=owner, serial=serial, **(values | fields))
 
 
 def exported(actor, code: str, params: dict | None = None, fmt: str = "xlsx"):
@@ -205,11 +196,9 @@ def test_transfer_and_licence_records_for_matching_contract_registrations(
 
 def statistics_return(region: str, period: str, status: str, version: int = 1,
                       is_current: bool = True, **values) -> StatReturn:  # fmt: skip
-    return StatReturn.objects.create(
-        form=ReturnForm.objects.get(code="QUARTERLY"), region=Region.objects.get(code=region),
-        period=period, status=status, version=version, is_current=is_current,
-        snapshot={c: {"value": str(v), "comment": ""} for c, v in values.items()}
-        if status == StatReturn.Status.APPROVED else None,
+    return StatReturnFactory(
+        region=Region.objects.get(code=region), period=period, status=status, version=version,
+        is_current=is_current, values=values if status == StatReturn.Status.APPROVED else None,
     )  # fmt: skip
 
 

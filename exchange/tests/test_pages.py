@@ -11,10 +11,16 @@ from openpyxl import load_workbook
 
 from exchange.forms import choices_text, parse_choices
 from exchange.models import Mapping, Run
-from exchange.tests.test_qualifications import code, published, wrong
-from patents.tests.test_pool import make, number
+from exchange.tests.helpers import published
+from patents.factories import PatentFactory, patent_number
+from portal.factories import (
+    ApplicantFactory,
+    OrganisationFactory,
+    UserFactory,
+    credit_code,
+    wrong_check,
+)
 from portal.models import AuditEntry, Organisation, Qualification, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +47,7 @@ def reviewer(db):
 def enterprise(db):
     return ApplicantFactory(
         organisation=OrganisationFactory(
-            credit_code=code("91610902MA6YQ4321"), region=Region.objects.get(code="610902")
+            credit_code=credit_code("91610902MA6YQ4321"), region=Region.objects.get(code="610902")
         )
     )
 
@@ -62,13 +68,13 @@ def rows_for(enterprise, *extra) -> list[list]:
 
 
 def test_the_import_page_lists_problems_by_cell_and_offers_no_confirm(client, reviewer, enterprise):
-    unknown = code("91610100MA6TXX998")
+    unknown = credit_code("91610100MA6TXX998")
     client.force_login(reviewer)
     assert client.get(reverse("exchange:import", args=[zjtx().pk])).status_code == 200
     page = upload(client, published(rows_for(
         enterprise,
         ["某未注册公司", unknown, "西安市", 2025],
-        ["校验位错误公司", wrong(code("91610300MA6X12346")), "宝鸡市", 2025],
+        ["校验位错误公司", wrong_check(credit_code("91610300MA6X12346")), "宝鸡市", 2025],
     )))  # fmt: skip
     body = page.content.decode()
     assert page.status_code == 200
@@ -103,7 +109,7 @@ def test_confirm_applies_once(client, reviewer, enterprise):
 
 def test_an_apply_refused_by_the_check_shows_why(client, reviewer, enterprise):
     client.force_login(reviewer)
-    bad = wrong(code("91610300MA6X12346"))
+    bad = wrong_check(credit_code("91610300MA6X12346"))
     run = upload(client, published([["校验位错误公司", bad, "宝鸡市", 2025]])).context["result"].run
     refused = client.post(reverse("exchange:run_apply", args=[run.pk]), follow=True)
     assert refused.redirect_chain[-1][0] == reverse("exchange:import", args=[zjtx().pk])
@@ -313,9 +319,11 @@ def test_a_university_exports_only_its_own_registration_batch(client, reviewer):
         ApplicantFactory(organisation=OrganisationFactory(kind=Organisation.Kind.UNIVERSITY))
         for _ in range(2)
     )
-    make(own.organisation, 1, screened_at=timezone.now(), tier="A", industry="01")
-    make(own.organisation, 2)  # not screened: not registered
-    make(other.organisation, 3, screened_at=timezone.now(), tier="B", industry="02")
+    PatentFactory(owner=own.organisation, serial=1, screened_at=timezone.now(), tier="A",
+                  industry="01")  # fmt: skip
+    PatentFactory(owner=own.organisation, serial=2)  # not screened: not registered
+    PatentFactory(owner=other.organisation, serial=3, screened_at=timezone.now(), tier="B",
+                  industry="02")  # fmt: skip
     batch = Mapping.objects.get(code="stock-patent-registration", is_active=True)
 
     client.force_login(own)
@@ -328,9 +336,9 @@ def test_a_university_exports_only_its_own_registration_batch(client, reviewer):
     url = reverse("exchange:export", args=[batch.pk])
     response = client.get(url, {"fmt": "xlsx", "organisation": other.organisation.pk})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert [row[0] for row in rows[1:]] == [number(1)]
+    assert [row[0] for row in rows[1:]] == [patent_number(1)]
 
     client.force_login(reviewer)  # a reviewer chooses the organisation
     response = client.get(url, {"fmt": "xlsx", "organisation": other.organisation.pk})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert [row[0] for row in rows[1:]] == [number(3)]
+    assert [row[0] for row in rows[1:]] == [patent_number(3)]

@@ -13,9 +13,9 @@ from exchange import services
 from exchange.models import Mapping, Run
 from incentives import eligibility
 from incentives.models import Policy
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.identifiers import credit_code_check_character
 from portal.models import Qualification, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

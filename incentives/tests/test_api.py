@@ -18,9 +18,10 @@ from rest_framework.test import APIClient
 
 from incentives import api as incentives_api
 from incentives import services
+from incentives.factories import ClaimFactory, little_giant, policy
 from incentives.models import Budget, Claim, Payment, Policy
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import Organisation, Qualification, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 WAN = Decimal(10_000)
@@ -53,10 +54,6 @@ def client_for(user) -> APIClient:
     return client
 
 
-def policy(code: str) -> Policy:
-    return Policy.objects.get(code=code, is_active=True)
-
-
 @pytest.fixture
 def reviewer(db):
     return UserFactory(role=Role.REVIEWER)
@@ -65,13 +62,7 @@ def reviewer(db):
 @pytest.fixture
 def giant(db):
     """An enterprise in 汉滨区, 安康市, first recognised as a national little giant in 2024."""
-    user = ApplicantFactory(
-        organisation=OrganisationFactory(region=Region.objects.get(code="610902"))
-    )
-    Qualification.objects.create(
-        organisation=user.organisation, kind="little_giant", year=2024, source="第六批名单"
-    )
-    return user
+    return little_giant()
 
 
 def attach_evidence(api: APIClient, claim_id: int, labels: list[str]) -> None:
@@ -101,8 +92,7 @@ def test_policies_carry_their_rule_and_source_and_keep_their_versions(giant, rev
     assert pledge["source"].startswith("陕政办发〔2024〕11号 (十一)")
     # A claim holds version 1; the change makes version 2, and both stay readable.
     first = Policy.objects.get(code="pledge-interest")
-    Claim.objects.create(number="JL2026-99999", policy=first, organisation=giant.organisation,
-                         created_by=giant)  # fmt: skip
+    ClaimFactory(policy=first, created_by=giant)
     services.policy_save(actor=reviewer, policy=first, data={"rate": Decimal("0.3")})
     versions = api.get(f"/api/v1/policies/{first.pk}/versions/").json()
     assert [(v["version"], v["rate"], v["is_active"]) for v in versions] == [
@@ -199,7 +189,9 @@ def test_return_and_reject_need_a_reason(giant, reviewer):
     assert returned.json()["decision_reason"] == "认定文件不清晰"
     again = staff.post(f"/api/v1/claims/{claim.pk}/reject/", {"reason": "x"}, format="json")
     assert again.status_code == 400
-    assert again.json()["errors"]["non_field_errors"] == ["Only a submitted claim can be decided."]
+    assert again.json()["errors"]["non_field_errors"] == [
+        f"Claim {claim.number} is Returned for revision; “Reject” is not possible now."
+    ]
 
 
 def test_the_pledge_interest_preview_shows_the_two_years_and_the_cap(giant):
@@ -401,11 +393,7 @@ def test_budgets_are_listed_with_their_spending_and_set_by_reviewers(giant, revi
 
 
 def test_the_claim_list_takes_a_fixed_number_of_queries(giant, django_assert_max_num_queries):
-    for _ in range(5):
-        Claim.objects.create(
-            number=f"JL2026-{Claim.objects.count() + 1:05d}",
-            policy=policy("listing-support"), organisation=giant.organisation, created_by=giant,
-        )  # fmt: skip
+    ClaimFactory.create_batch(5, policy=policy("listing-support"), created_by=giant)
     api = client_for(UserFactory(role=Role.REVIEWER))
     with django_assert_max_num_queries(8):
         assert api.get("/api/v1/claims/").json()["count"] == 5

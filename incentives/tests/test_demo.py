@@ -1,9 +1,13 @@
 """The demo incentives of `manage.py load_demo` (incentives/demo.py): loaded twice they create
 nothing new; every seeded policy has demo claims, every status is shown; what the demo approved
-fits its budgets; the demo enterprise is left free for the browser journey."""
+fits its budgets; the demo enterprise is left free for the browser journey.
+
+The demo is loaded once for the module (`loaded`), and each test runs in a savepoint. The
+queries of a fresh load are test_demo_queries.py's: it needs a database without the demo."""
 
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -11,30 +15,32 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from incentives import demo, eligibility, services
+from incentives import demo, eligibility, selectors
 from incentives.models import Budget, Claim, ClaimFile, Payment, Policy
 from incentives.seeds import POLICIES
 from patents import demo as patents_demo
 from portal.models import AuditEntry, Notification, Qualification, User
 from projects import demo as projects_demo
 from reporting import demo as reporting_demo
+from tests.helpers import built_once
 
 pytestmark = pytest.mark.django_db
 COUNTED = (Budget, Claim, ClaimFile, Payment, Qualification, User, Notification, AuditEntry)
 
-# Measured: 86 rows in 581 queries (audit and notifications included). A per-row loop gone
-# wrong, or a query per policy per claim, would go well past this.
-QUERY_BUDGET = 800
 
-
-@pytest.fixture
-def loaded(monkeypatch):
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker) -> Iterator[None]:
     """The base demo (organisations, users) and the incentives, without the projects, the
-    patent pool and the statistics, which this module does not look at."""
-    monkeypatch.setattr(projects_demo, "load", lambda **kwargs: 0)
-    monkeypatch.setattr(patents_demo, "load", lambda **kwargs: 0)
-    monkeypatch.setattr(reporting_demo, "load", lambda: 0)
-    call_command("load_demo", "--not-production", stdout=io.StringIO())
+    patent pool and the statistics, which this module does not look at (nor do the loads of its
+    tests); loaded once for the module's tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(projects_demo, "load", lambda **kwargs: 0)
+        patch.setattr(patents_demo, "load", lambda **kwargs: 0)
+        patch.setattr(reporting_demo, "load", lambda: 0)
+        yield from built_once(
+            django_db_blocker,
+            lambda: call_command("load_demo", "--not-production", stdout=io.StringIO()),
+        )
 
 
 def counts() -> dict[str, int]:
@@ -68,7 +74,7 @@ def test_every_policy_has_claims_and_every_status_is_shown(loaded):
 
 def test_what_the_demo_granted_fits_its_budgets_and_entitlements(loaded):
     for budget in Budget.objects.all():
-        status = services.budget_status(budget)
+        status = selectors.budget_status(budget)
         assert status.remaining >= 0, budget
         assert budget.source == "演示预算"
     granted = Claim.objects.filter(status__in=Claim.GRANTED)
@@ -113,18 +119,3 @@ def test_the_demo_enterprise_is_a_little_giant_left_to_the_journey(loaded):
     for code in codes[:2]:
         found = eligibility.check(enterprise, policies.get(code=code), today=day)
         assert found.eligible, found.missing
-
-
-def test_a_fresh_load_makes_a_bounded_number_of_queries(monkeypatch, django_assert_max_num_queries):
-    """The e2e fixture reloads the demo before every browser test, so it must stay cheap. Bounded
-    by queries, not seconds: a timed test fails on a loaded machine (speed lives in bench/)."""
-    monkeypatch.setattr(projects_demo, "load", lambda **kwargs: 0)
-    monkeypatch.setattr(patents_demo, "load", lambda **kwargs: 0)
-    monkeypatch.setattr(reporting_demo, "load", lambda: 0)
-    monkeypatch.setattr(demo, "load", lambda **kwargs: 0)
-    call_command("load_demo", "--not-production", stdout=io.StringIO())
-    monkeypatch.undo()
-    with django_assert_max_num_queries(QUERY_BUDGET) as captured:
-        created = demo.load()
-    assert created > 50
-    print(f"incentives demo: {created} rows in {len(captured)} queries")

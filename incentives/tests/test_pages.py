@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from incentives import services
 from incentives.models import Budget, Claim, Policy
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import Organisation, Qualification, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,29 +7,30 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from incentives import eligibility, selectors, services
-from incentives.models import Budget, Claim, Policy
+from incentives.factories import (
+    TODAY,
+    WAN,
+    BudgetFactory,
+    budgets,
+    little_giant,
+    policy,
+    submitted,
+)
+from incentives.models import Budget, Claim
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import Organisation, Qualification, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2025, 6, 30)  # the day claims are made and decided (budget year 2025)
 PAID_ON = timezone.localdate()  # payments follow the (real) approval time
-WAN = Decimal(10_000)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):
         yield
-
-
-def policy(code: str) -> Policy:
-    return Policy.objects.get(code=code, is_active=True)
 
 
 @pytest.fixture
@@ -40,32 +41,7 @@ def reviewer(db):
 @pytest.fixture
 def ankang(db):
     """An enterprise in 汉滨区, 安康市, first recognised as a national little giant in 2024."""
-    user = ApplicantFactory(
-        organisation=OrganisationFactory(
-            kind=Organisation.Kind.ENTERPRISE, region=Region.objects.get(code="610902")
-        )
-    )
-    Qualification.objects.create(
-        organisation=user.organisation, kind="little_giant", year=2024, source="第六批名单"
-    )
-    return user
-
-
-def budgets(year: int = TODAY.year, amount: Decimal = 1000 * WAN) -> None:
-    for found in Policy.objects.filter(is_active=True):
-        Budget.objects.get_or_create(
-            policy_code=found.code, year=year, region=found.region, defaults={"allocated": amount}
-        )
-
-
-def submitted(user, code: str, **data) -> Claim:
-    claim = services.claim_create(actor=user, policy=policy(code), data=data, today=TODAY)
-    for label in claim.policy.evidence:
-        services.claim_attach(
-            actor=user, claim=claim, label=label, name="evidence.pdf",
-            handle=SimpleUploadedFile("evidence.pdf", PDF), size=len(PDF),
-        )  # fmt: skip
-    return services.claim_submit(actor=user, claim=claim, today=TODAY)
+    return little_giant()
 
 
 def test_eligibility_is_explained(ankang):
@@ -164,8 +140,7 @@ def test_the_cumulative_cap_counts_what_was_granted_before(ankang, reviewer):
 
 
 def test_approving_beyond_the_budget_is_refused_with_the_figures(ankang, reviewer):
-    Budget.objects.create(policy_code="little-giant-province", year=2025,
-                          region=Region.objects.get(code="610000"), allocated=60 * WAN)  # fmt: skip
+    BudgetFactory(allocated=60 * WAN)  # the province's little-giant budget of 2025
     other = ApplicantFactory(organisation=OrganisationFactory(region=ankang.organisation.region))
     Qualification.objects.create(organisation=other.organisation, kind="little_giant", year=2025,
                                  source="第七批名单")  # fmt: skip
@@ -191,7 +166,7 @@ def test_payment_closes_the_claim_and_the_budget_follows(ankang, reviewer):
     claim = submitted(ankang, "little-giant-ankang")
     services.claim_approve(actor=reviewer, claim=claim, amount=claim.entitlement, today=TODAY)
     budget = Budget.objects.get(policy_code="little-giant-ankang", year=2025)
-    assert services.budget_status(budget).committed == Decimal("200000.00")
+    assert selectors.budget_status(budget).committed == Decimal("200000.00")
     services.claim_pay(actor=reviewer, claim=claim, paid_on=PAID_ON, amount=Decimal(120000),
                        voucher="AK-PZ-01")  # fmt: skip
     claim.refresh_from_db()
@@ -206,7 +181,7 @@ def test_payment_closes_the_claim_and_the_budget_follows(ankang, reviewer):
                        voucher="AK-PZ-02")  # fmt: skip
     claim.refresh_from_db()
     assert claim.status == "paid"
-    status = services.budget_status(budget)
+    status = selectors.budget_status(budget)
     assert (status.committed, status.paid, status.remaining) == (
         Decimal(0),
         Decimal("200000.00"),
@@ -237,7 +212,7 @@ def test_a_changed_policy_in_use_becomes_a_new_version(ankang, reviewer):
     old.refresh_from_db()
     claim.refresh_from_db()
     assert not old.is_active and claim.policy == old and old.rate == Decimal("0.5")
-    assert services.entitlement_of(claim).amount == Decimal("5000.00")  # under its version
+    assert selectors.entitlement_of(claim).amount == Decimal("5000.00")  # under its version
     # A version without claims is changed in place; a bad rule names the field.
     same = services.policy_save(actor=reviewer, policy=new, data={"rate": Decimal("0.4")})
     assert same.pk == new.pk and same.version == 2

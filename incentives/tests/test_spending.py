@@ -11,15 +11,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from incentives import services, spending
+from incentives import selectors, spending
 from incentives.models import Budget, Claim, Payment, Policy
-from portal.models import AuditEntry, Organisation, Region, Role
-from portal.tests.factories import (
+from portal.factories import (
     ApplicantFactory,
     CityAgencyFactory,
     OrganisationFactory,
     UserFactory,
 )
+from portal.models import AuditEntry, Organisation, Region, Role
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -145,7 +145,7 @@ def test_budgets_against_spending_by_policy_and_for_city_policies_by_city(spent,
     assert rows["little-giant-ankang"].used_percent == D("66.7")
     # The same figures as the service that guards approvals.
     for found in Budget.objects.filter(year=2025):
-        status = services.budget_status(found)
+        status = selectors.budget_status(found)
         row = rows[found.policy_code]
         assert (row.committed, row.paid, row.remaining) == (
             status.committed, status.paid, status.remaining,
@@ -185,7 +185,7 @@ def test_budget_statuses_match_the_service_in_three_queries(spent, django_assert
     with django_assert_num_queries(2):
         found = spending.budget_statuses(budgets)
     for status in found:
-        expected = services.budget_status(status.budget)
+        expected = selectors.budget_status(status.budget)
         assert (status.committed, status.paid) == (expected.committed, expected.paid)
 
 

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 
 from patents import api as patents_api
 from patents.models import Conversion, Match, Patent, Push, TechNeed
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.identifiers import patent_check_character
 from portal.models import Organisation, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

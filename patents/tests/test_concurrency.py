@@ -8,9 +8,9 @@ import pytest
 from patents import matching, services
 from patents.models import Match, Patent, TechNeed
 from patents.tests.labelled import NEEDS, PATENTS
+from portal.factories import ApplicantFactory, OrganisationFactory
 from portal.models import Notification, Organisation
 from portal.tests.concurrency import reseed, slowed, together
-from portal.tests.factories import ApplicantFactory, OrganisationFactory
 
 pytestmark = [
     pytest.mark.postgres,

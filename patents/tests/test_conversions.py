@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from patents import selectors, services
+from patents.factories import PatentFactory
 from patents.models import Conversion, Patent, Push
-from portal.identifiers import patent_check_character
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import Notification, Organisation, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 6, 30)
@@ -24,11 +24,6 @@ TODAY = date(2025, 6, 30)
 def _english():
     with translation.override("en"):
         yield
-
-
-def number(serial: int) -> str:
-    digits = f"20211{serial:07d}"
-    return f"{digits}.{patent_check_character(digits)}"
 
 
 @pytest.fixture
@@ -45,14 +40,12 @@ def make_patent(owner, serial=1, **fields):
     values = {
         "title": "一种高熵合金涂层的激光熔覆制备方法",
         "abstract": "本发明提供一种耐磨耐蚀的高熵合金涂层。",
-        "kind": Patent.Kind.INVENTION,
-        "status": Patent.Status.VALID,
         "filed_on": date(2019, 3, 1),
         "granted_on": date(2021, 5, 6),
         "ipc": "C23C24/10;C22C30/00",
         "industry": "04",
     }
-    return Patent.objects.create(number=number(serial), owner=owner, **(values | fields))
+    return PatentFactory(owner=owner, serial=serial, **(values | fields))
 
 
 def record(staff, patent, kind, **data):
@@ -189,7 +182,7 @@ def test_only_the_owner_records_and_only_on_its_own_patents(staff, enterprise):
 
 
 def test_a_project_must_be_led_by_the_owner_or_the_enterprise(staff, enterprise):
-    from projects.tests.factories import open_call, submitted
+    from projects.factories import open_call, submitted
 
     patent = make_patent(staff.organisation)
     call = open_call()

@@ -1,15 +1,16 @@
 """Feedback on suggestions re-tiers the patent by one documented rule; the university sees it."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from patents import selectors, services
-from patents.models import Match, Patent, TechNeed
+from patents.factories import MatchFactory, PatentFactory, TechNeedFactory
+from portal.factories import ApplicantFactory, OrganisationFactory
 from portal.models import Notification, Organisation
-from portal.tests.factories import ApplicantFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,20 +37,13 @@ def suggestion(db):
     university = ApplicantFactory(
         organisation=OrganisationFactory(kind=Organisation.Kind.UNIVERSITY)
     )
-    patent = Patent.objects.create(
-        number="202110182616.5", title="锂离子电池硅碳负极材料", kind=Patent.Kind.INVENTION,
-        status=Patent.Status.VALID, filed_on=date(2021, 2, 19), owner=university.organisation,
-        tier="C",
+    patent = PatentFactory(
+        number="202110182616.5", title="锂离子电池硅碳负极材料", filed_on=date(2021, 2, 19),
+        granted_on=None, owner=university.organisation, tier="C",
     )  # fmt: skip
     enterprise = ApplicantFactory()
-    need = TechNeed.objects.create(
-        organisation=enterprise.organisation, title="负极材料", description="提高比容量",
-        cooperation=TechNeed.Cooperation.LICENCE, created_by=enterprise,
-    )  # fmt: skip
-    from django.utils import timezone
-
-    match = Match.objects.create(need=need, patent=patent, rank=1, score=0.8,
-                                 computed_at=timezone.now())  # fmt: skip
+    need = TechNeedFactory(created_by=enterprise, description="提高比容量")
+    match = MatchFactory(need=need, patent=patent, score=Decimal("0.8"))
     return university, enterprise, patent, match
 
 

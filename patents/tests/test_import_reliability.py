@@ -16,12 +16,13 @@ from django.db import DatabaseError
 from django.utils import translation
 
 from patents import services
+from patents.factories import patent_number
 from patents.models import Patent, PatentImport
-from patents.tests.test_pool import check, csv_bytes, good_row, number
+from patents.tests.helpers import check, csv_bytes, good_row
+from portal.factories import ApplicantFactory, OrganisationFactory
 from portal.models import Organisation, Region, RegionCodeAlias
 from portal.seeds import seed_regions
-from portal.tests.factories import ApplicantFactory, OrganisationFactory
-from portal.tests.test_worker import database_url
+from tests.services import database_url
 
 
 @pytest.fixture(autouse=True)
@@ -152,5 +153,5 @@ def test_a_process_killed_in_the_middle_of_an_import_stores_nothing(staff, unive
     services.patent_import_apply(actor=staff, patent_import=patent_import)
     assert Patent.objects.count() == 200
     assert set(Patent.objects.values_list("number", flat=True)) == {
-        number(n) for n in range(1, 201)
+        patent_number(n) for n in range(1, 201)
     }

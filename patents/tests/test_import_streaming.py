@@ -1,4 +1,4 @@
-"""A list is read and stored a chunk at a time (patents.services._check): a list of 100,000
+"""A list is read and stored a chunk at a time (patents.services.pool._check): a list of 100,000
 patents never sits in memory. What the dry run reports and what the apply stores are the same
 whatever the chunk size: duplicates across chunks, refusals, new, changed and unchanged rows."""
 
@@ -9,10 +9,11 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from patents import services
+from patents.factories import patent_number
 from patents.models import Patent
-from patents.tests.test_pool import HEADER, good_row, number
+from patents.tests.helpers import HEADER, good_row
+from portal.factories import ApplicantFactory, OrganisationFactory
 from portal.models import Organisation, Region
-from portal.tests.factories import ApplicantFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +47,16 @@ def xlsx(rows) -> bytes:
 def outcome(monkeypatch, chunk: int):
     """Dry run and apply of the same mixed list with this chunk size: the reports and what the
     pool holds afterwards."""
-    monkeypatch.setattr(services, "LOOKUP_CHUNK", chunk)
+    monkeypatch.setattr(services.pool, "LOOKUP_CHUNK", chunk)
     university, staff = owner_and_staff()
     other, _staff = owner_and_staff("610300")
     Patent.objects.bulk_create([
-        Patent(number=number(5), title="他校专利", kind="invention", status="valid",
+        Patent(number=patent_number(5), title="他校专利", kind="invention", status="valid",
                filed_on="2021-03-05", owner=other),
-        Patent(number=number(7), title="一种富硒材料的制备方法7", kind="invention",
+        Patent(number=patent_number(7), title="一种富硒材料的制备方法7", kind="invention",
                status="valid", filed_on="2021-03-05", granted_on="2023-06-02",
                ipc="C01B19/00;A23L33/16", owner=university),
-        Patent(number=number(8), title="旧题目", kind="invention", status="valid",
+        Patent(number=patent_number(8), title="旧题目", kind="invention", status="valid",
                filed_on="2021-03-05", owner=university),
     ])  # fmt: skip
     rows = [good_row(serial) for serial in range(1, 12)]
@@ -87,5 +88,5 @@ def test_the_same_report_and_pool_whatever_the_chunk(monkeypatch):
     # 13 rows: 1 bad, 1 twice, 1 another's; of the others 7 is the same, 8 changed.
     assert counts == (13, 8, 1) and applied == (8, 1)
     titles = {found: title for found, title, _granted in pool}
-    assert len(pool) == 10 and number(5) not in titles
-    assert titles[number(8)] == "一种富硒材料的制备方法8"  # updated
+    assert len(pool) == 10 and patent_number(5) not in titles
+    assert titles[patent_number(8)] == "一种富硒材料的制备方法8"  # updated

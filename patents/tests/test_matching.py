@@ -11,8 +11,8 @@ import pytest
 from patents import demo, matching, services
 from patents.models import Match, Patent, TechNeed
 from patents.tests.labelled import NEEDS, PATENTS
+from portal.factories import ApplicantFactory, OrganisationFactory
 from portal.models import Notification, Organisation
-from portal.tests.factories import ApplicantFactory, OrganisationFactory
 
 
 def documents():

@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from patents.factories import PatentFactory, patent_number
 from patents.models import Patent
-from patents.tests.test_pool import csv_bytes, good_row, make, number
+from patents.tests.helpers import csv_bytes, good_row
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import Organisation, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +33,12 @@ def test_a_university_imports_through_the_page_after_reading_the_check(client, s
     pk = page.context["result"].patent_import.pk
     done = client.post(reverse("patents:import_apply", args=[pk]))
     assert done.status_code == 302
-    assert list(Patent.objects.values_list("number", flat=True)) == [number(1)]
+    assert list(Patent.objects.values_list("number", flat=True)) == [patent_number(1)]
 
 
 def test_screening_through_the_page_moves_coverage(client, staff):
-    patent = make(staff.organisation, 1)
-    make(staff.organisation, 2)
+    patent = PatentFactory(owner=staff.organisation, serial=1)
+    PatentFactory(owner=staff.organisation, serial=2)
     client.force_login(staff)
     response = client.post(
         reverse("patents:screen", args=[patent.pk]), {"tier": "B", "industry": "05", "note": ""}
@@ -49,12 +50,12 @@ def test_screening_through_the_page_moves_coverage(client, staff):
 
 
 def test_outsiders_cannot_see_or_screen_a_pool(client, staff):
-    patent = make(staff.organisation, 1)
+    patent = PatentFactory(owner=staff.organisation, serial=1)
     other = ApplicantFactory(organisation=OrganisationFactory(kind=Organisation.Kind.UNIVERSITY))
     enterprise = ApplicantFactory()
     client.force_login(other)
     assert client.get(reverse("patents:screen", args=[patent.pk])).status_code == 404
-    assert number(1) not in client.get(reverse("patents:pool")).content.decode()
+    assert patent_number(1) not in client.get(reverse("patents:pool")).content.decode()
     client.force_login(enterprise)
     assert client.get(reverse("patents:pool")).status_code == 403
     assert client.get(reverse("patents:import")).status_code == 403
@@ -105,7 +106,14 @@ def test_an_enterprise_posts_a_need_and_reads_explained_suggestions(
     from patents.tests.labelled import PATENTS
 
     for key, title, abstract, industry, ipc in PATENTS:
-        make(staff.organisation, key, title=title, abstract=abstract, industry=industry, ipc=ipc)
+        PatentFactory(
+            owner=staff.organisation,
+            serial=key,
+            title=title,
+            abstract=abstract,
+            industry=industry,
+            ipc=ipc,
+        )
     enterprise = ApplicantFactory()
     client.force_login(enterprise)
     with django_capture_on_commit_callbacks(execute=True):
@@ -137,7 +145,7 @@ def test_the_pool_page_makes_the_same_few_queries_however_many_patents(
     client, staff, count, django_assert_max_num_queries
 ):
     for serial in range(1, count + 1):
-        make(staff.organisation, serial, state_funded=True, granted_on=None)
+        PatentFactory(owner=staff.organisation, serial=serial, state_funded=True, granted_on=None)
     client.force_login(staff)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("patents:pool"))
@@ -160,7 +168,7 @@ def test_a_need_page_makes_the_same_few_queries_however_many_suggestions(
     )  # fmt: skip
     for serial in range(1, count + 1):
         Match.objects.create(
-            need=need, patent=make(owner, serial), rank=serial, score=0.5,
+            need=need, patent=PatentFactory(owner=owner, serial=serial), rank=serial, score=0.5,
             computed_at=timezone.now(),
         )  # fmt: skip
     client.force_login(enterprise)
@@ -189,8 +197,11 @@ def test_the_pool_page_reads_a_page_not_the_pool(client, staff):
 
     from patents.models import Feedback, Match, TechNeed
 
-    first, second = make(staff.organisation, 1), make(staff.organisation, 2)
-    make(staff.organisation, 3, converted=True)
+    first, second = (
+        PatentFactory(owner=staff.organisation, serial=1),
+        PatentFactory(owner=staff.organisation, serial=2),
+    )
+    PatentFactory(owner=staff.organisation, serial=3, converted=True)
     enterprise = ApplicantFactory()
     need = TechNeed.objects.create(
         organisation=enterprise.organisation, title="需求", description="描述",
@@ -210,18 +221,22 @@ def test_the_pool_page_reads_a_page_not_the_pool(client, staff):
     page = response.context["page"]
     assert page.paginator.count == 3
     summary = {p.number: (p.feedback_count, p.feedback_mean) for p in page}
-    assert summary == {number(1): (1, 4), number(2): (1, 2), number(3): (0, None)}
+    assert summary == {
+        patent_number(1): (1, 4),
+        patent_number(2): (1, 2),
+        patent_number(3): (0, None),
+    }
     assert 'data-testid="feedback-summary">4.0/5 ×1<' in response.content.decode()
     coverage = response.context["coverage"][0]
     assert (coverage.screened, coverage.unconverted_valid) == (0, 2)
 
 
 def test_the_pool_pages_cached_counts_follow_every_change(client, staff):
-    patent = make(staff.organisation, 1)
+    patent = PatentFactory(owner=staff.organisation, serial=1)
     client.force_login(staff)
     url = reverse("patents:pool")
     assert client.get(url).context["page"].paginator.count == 1
-    make(staff.organisation, 2)  # an import adds one
+    PatentFactory(owner=staff.organisation, serial=2)  # an import adds one
     response = client.get(url)
     assert response.context["page"].paginator.count == 2
     assert response.context["coverage"][0].unconverted_valid == 2

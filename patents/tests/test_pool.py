@@ -1,7 +1,6 @@
 """The patent pool: numbers, import (dry run, good rows in one transaction, re-import updates),
 screening, coverage, the high-value candidates and the 5-year flag, and who may do what."""
 
-import csv
 import io
 from datetime import date
 
@@ -11,23 +10,14 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from patents import exporters, selectors, services
+from patents.factories import PatentFactory, patent_number
 from patents.models import Patent
+from patents.tests.helpers import check, csv_bytes, good_row
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.identifiers import parse_patent_number
 from portal.models import Organisation, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-HEADER = [
-    "申请号",
-    "专利名称",
-    "专利类型",
-    "法律状态",
-    "申请日",
-    "授权日",
-    "IPC分类号",
-    "是否财政资助",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -48,42 +38,6 @@ def university(db):
 @pytest.fixture
 def staff(university):
     return university.members.first()
-
-
-def number(serial: int, year: int = 2021, kind: str = "1") -> str:
-    digits = f"{year}{kind}{serial:07d}"
-    from portal.identifiers import patent_check_character
-
-    return f"{digits}.{patent_check_character(digits)}"
-
-
-def csv_bytes(rows: list[list[str]], header=HEADER, encoding="utf-8-sig") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
-
-
-def good_row(serial: int, **changes) -> list[str]:
-    row = {
-        "number": number(serial),
-        "title": f"一种富硒材料的制备方法{serial}",
-        "kind": "发明",
-        "status": "有效",
-        "filed_on": "2021-03-05",
-        "granted_on": "2023/6/2",
-        "ipc": "C01B19/00; A23L33/16",
-        "funded": "否",
-    }
-    row.update(changes)
-    return list(row.values())
-
-
-def check(actor, owner, content: bytes, name="list.csv"):
-    return services.patent_import_check(
-        actor=actor, owner=owner, handle=io.BytesIO(content), name=name, size=len(content)
-    )
 
 
 # Numbers (DOMAIN.md §8) -----------------------------------------------------------------------
@@ -110,7 +64,7 @@ def test_a_wrong_check_character_names_the_right_one():
 
 
 def test_an_unknown_type_digit_is_a_warning_not_an_error():
-    parsed = parse_patent_number(number(1, kind="5"))
+    parsed = parse_patent_number(patent_number(1, kind="5"))
     assert parsed.kind == "other" and "type digit 5" in parsed.warning
 
 
@@ -148,8 +102,11 @@ def test_dry_run_lists_every_bad_row_with_its_cell_and_stores_nothing(staff, uni
 
     applied = services.patent_import_apply(actor=staff, patent_import=result.patent_import)
     assert applied.to_create == 2
-    assert set(Patent.objects.values_list("number", flat=True)) == {number(1), "202110182616.5"}
-    patent = Patent.objects.get(number=number(1))
+    assert set(Patent.objects.values_list("number", flat=True)) == {
+        patent_number(1),
+        "202110182616.5",
+    }
+    patent = Patent.objects.get(number=patent_number(1))
     assert patent.ipc == "C01B19/00;A23L33/16" and patent.granted_on == date(2023, 6, 2)
     with pytest.raises(ValidationError, match="already been imported"):
         services.patent_import_apply(actor=staff, patent_import=result.patent_import)
@@ -158,7 +115,7 @@ def test_dry_run_lists_every_bad_row_with_its_cell_and_stores_nothing(staff, uni
 def test_reimport_updates_by_number_and_keeps_the_screening(staff, university):
     first = check(staff, university, csv_bytes([good_row(1), good_row(2)]))
     services.patent_import_apply(actor=staff, patent_import=first.patent_import)
-    patent = Patent.objects.get(number=number(1))
+    patent = Patent.objects.get(number=patent_number(1))
     services.patent_screen(actor=staff, patent=patent, tier="A", industry="04", note="市场前景好")
 
     same = check(staff, university, csv_bytes([good_row(1), good_row(2)]))
@@ -179,11 +136,13 @@ def test_a_failure_while_storing_stores_nothing(staff, university, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_update_rows", broken)
+    monkeypatch.setattr(services.pool, "_update_rows", broken)
     with pytest.raises(RuntimeError):
         services.patent_import_apply(actor=staff, patent_import=result.patent_import)
     # The new row created before the failure was rolled back with it; the old row is as it was.
-    assert list(Patent.objects.values_list("number", "title")) == [(number(1), good_row(1)[1])]
+    assert list(Patent.objects.values_list("number", "title")) == [
+        (patent_number(1), good_row(1)[1])
+    ]
     result.patent_import.refresh_from_db()
     assert result.patent_import.applied_at is None
 
@@ -225,27 +184,13 @@ def test_unreadable_lists_are_refused_clearly(staff, university, content, name, 
 # Screening and coverage ------------------------------------------------------------------------
 
 
-def make(owner, serial, **fields):
-    values = {
-        "number": number(serial),
-        "title": f"专利{serial}",
-        "kind": Patent.Kind.INVENTION,
-        "status": Patent.Status.VALID,
-        "filed_on": date(2015, 1, 1),
-        "granted_on": date(2018, 1, 1),
-        "owner": owner,
-    }
-    values.update(fields)
-    return Patent.objects.create(**values)
-
-
 def test_screening_and_coverage_by_organisation_city_and_province(staff, university):
     reviewer = UserFactory(role=Role.REVIEWER)
     ankang = OrganisationFactory(kind=Organisation.Kind.UNIVERSITY)  # in 汉滨区, Ankang
-    patents = [make(university, n) for n in range(1, 5)]
-    make(university, 5, converted=True)  # converted: not in the denominator
-    make(university, 6, status=Patent.Status.LAPSED)  # not valid: neither
-    make(ankang, 7)
+    patents = [PatentFactory(owner=university, serial=n) for n in range(1, 5)]
+    PatentFactory(owner=university, serial=5, converted=True)  # converted: not in the denominator
+    PatentFactory(owner=university, serial=6, status=Patent.Status.LAPSED)  # not valid: neither
+    PatentFactory(owner=ankang, serial=7)
     services.patent_screen(actor=staff, patent=patents[0], tier="A", industry="01")
     services.patent_screen(actor=staff, patent=patents[1], tier="C", industry="07")
 
@@ -260,10 +205,10 @@ def test_screening_and_coverage_by_organisation_city_and_province(staff, univers
 
 
 def test_only_unconverted_valid_patents_are_screened_by_their_owner(staff, university):
-    converted = make(university, 1, converted=True)
+    converted = PatentFactory(owner=university, serial=1, converted=True)
     with pytest.raises(ValidationError, match="Only unconverted valid"):
         services.patent_screen(actor=staff, patent=converted, tier="A", industry="01")
-    patent = make(university, 2)
+    patent = PatentFactory(owner=university, serial=2)
     with pytest.raises(ValidationError) as raised:
         services.patent_screen(actor=staff, patent=patent, tier="Z", industry="99")
     assert set(raised.value.message_dict) == {"tier", "industry"}
@@ -279,21 +224,29 @@ def test_only_unconverted_valid_patents_are_screened_by_their_owner(staff, unive
 
 def test_the_five_year_flag_and_high_value_candidates(university):
     today = date(2026, 11, 23)
-    funded_old = make(university, 1, state_funded=True, granted_on=date(2021, 11, 22))
-    funded_recent = make(university, 2, state_funded=True, granted_on=date(2021, 11, 24))
-    funded_used = make(
-        university, 3, state_funded=True, granted_on=date(2015, 1, 1), converted=True
+    funded_old = PatentFactory(
+        owner=university, serial=1, state_funded=True, granted_on=date(2021, 11, 22)
+    )
+    funded_recent = PatentFactory(
+        owner=university, serial=2, state_funded=True, granted_on=date(2021, 11, 24)
+    )
+    funded_used = PatentFactory(
+        owner=university, serial=3, state_funded=True, granted_on=date(2015, 1, 1), converted=True
     )
     assert funded_old.unimplemented_state_funded(today)
     assert not funded_recent.unimplemented_state_funded(today)
     assert not funded_used.unimplemented_state_funded(today)
 
-    long_lived = make(university, 4, filed_on=date(2015, 11, 22))
-    young = make(university, 5, filed_on=date(2016, 11, 24), industry="07")
+    long_lived = PatentFactory(owner=university, serial=4, filed_on=date(2015, 11, 22))
+    young = PatentFactory(owner=university, serial=5, filed_on=date(2016, 11, 24), industry="07")
     assert long_lived.years_in_force(today) == 11
     assert long_lived.high_value_reasons(today) == ["maintained more than 10 years"]
     assert young.high_value_reasons(today) == []
-    strategic = make(university, 6, filed_on=date(2020, 1, 1), industry="04", foreign_family=True)
+    strategic = PatentFactory(
+        owner=university, serial=6, filed_on=date(2020, 1, 1), industry="04", foreign_family=True
+    )
     assert len(strategic.high_value_reasons(today)) == 2
-    utility = make(university, 7, kind=Patent.Kind.UTILITY_MODEL, foreign_family=True)
+    utility = PatentFactory(
+        owner=university, serial=7, kind=Patent.Kind.UTILITY_MODEL, foreign_family=True
+    )
     assert utility.high_value_reasons(today) == []

@@ -10,8 +10,8 @@ import pytest
 from patents import matching, pool_index, services
 from patents.models import Match, Patent, TechNeed
 from patents.tests.labelled import NEEDS, PATENTS
+from portal.factories import ApplicantFactory, OrganisationFactory
 from portal.models import Notification, Organisation
-from portal.tests.factories import ApplicantFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,9 @@ def test_suggestions_of_many_needs_are_stored_in_bulk(
     told = Notification.objects.filter(recipient=enterprise, event="patent.match.new")
     assert told.count() == 30  # one per need with new suggestions
     # What is stored is what the ranking gives, in its order.
-    expected = matching.rank(pool_index.current(), [services._need_document(n) for n in needs])
+    expected = matching.rank(
+        pool_index.current(), [services.needs._need_document(n) for n in needs]
+    )
     for need in needs:
         stored = Match.objects.filter(need=need).order_by("rank")
         assert list(stored.values_list("patent_id", "shared_terms", "same_industry")) == [

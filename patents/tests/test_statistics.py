@@ -12,11 +12,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from patents import exporters, selectors
+from patents.factories import PatentFactory, patent_number
 from patents.models import Patent
-from patents.tests.test_pool import make, number
 from patents.views import XLSX
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import AuditEntry, Organisation, Region, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +41,20 @@ def xian():
     """A university in 西安市 with a pool of every kind of patent."""
     staff = pool_owner("610100", name="西安示范大学")
     owner = staff.organisation
-    make(owner, 1, **screened("A", "01"))
-    make(owner, 2, **screened("B", "05"))
-    make(owner, 3)  # unconverted valid, not screened
-    make(owner, 4, converted=True, **screened("A", "01"))  # screened, then converted
-    make(owner, 5, status=Patent.Status.LAPSED)
-    make(owner, 6, state_funded=True, granted_on=date(2019, 1, 1))  # over 5 years: flagged
-    make(owner, 7, state_funded=True, granted_on=date(2021, 1, 1))  # not yet
-    make(owner, 8, state_funded=True, granted_on=date(2015, 1, 1), converted=True)  # implemented
+    PatentFactory(owner=owner, serial=1, **screened("A", "01"))
+    PatentFactory(owner=owner, serial=2, **screened("B", "05"))
+    PatentFactory(owner=owner, serial=3)  # unconverted valid, not screened
+    PatentFactory(
+        owner=owner, serial=4, converted=True, **screened("A", "01")
+    )  # screened, then converted
+    PatentFactory(owner=owner, serial=5, status=Patent.Status.LAPSED)
+    PatentFactory(
+        owner=owner, serial=6, state_funded=True, granted_on=date(2019, 1, 1)
+    )  # over 5 years: flagged
+    PatentFactory(owner=owner, serial=7, state_funded=True, granted_on=date(2021, 1, 1))  # not yet
+    PatentFactory(
+        owner=owner, serial=8, state_funded=True, granted_on=date(2015, 1, 1), converted=True
+    )  # implemented
     return staff
 
 
@@ -56,10 +62,10 @@ def xian():
 def ankang():
     """安康市: a university in 汉滨区 (a county) and an institute at city level."""
     county = pool_owner("610902", name="安康示范学院")
-    make(county.organisation, 21, **screened("C", "07"))
-    make(county.organisation, 22)
+    PatentFactory(owner=county.organisation, serial=21, **screened("C", "07"))
+    PatentFactory(owner=county.organisation, serial=22)
     city = pool_owner("610900", Organisation.Kind.RESEARCH_INSTITUTE, name="安康示范研究院")
-    make(city.organisation, 31)
+    PatentFactory(owner=city.organisation, serial=31)
     return county, city
 
 
@@ -193,7 +199,7 @@ def test_the_statistics_page_answers_in_a_bounded_number_of_queries(
             for tier, industry in (("A", "01"), ("B", "02"), ("", ""), ("C", "06"))[:scale]:
                 serial += 1
                 fields = screened(tier, industry) if tier else {}
-                make(owner, serial, state_funded=True, **fields)
+                PatentFactory(owner=owner, serial=serial, state_funded=True, **fields)
     client.force_login(reviewer)
     with django_assert_max_num_queries(STATISTICS_MAX_QUERIES):
         response = client.get(reverse("patents:statistics"))
@@ -229,17 +235,17 @@ def test_a_university_exports_its_own_pool_only(client, xian, ankang):
         "申请号", "名称", "类型", "法律状态", "专利权人", "IPC", "申请日", "授权日",
         "是否财政资助", "是否已转化", "盘点时间", "分级", "产业领域", "备注",
     ]  # fmt: skip
-    assert numbers(rows) == {number(n) for n in range(1, 9)}
-    first = next(row for row in rows if row[0] == number(1))
+    assert numbers(rows) == {patent_number(n) for n in range(1, 9)}
+    first = next(row for row in rows if row[0] == patent_number(1))
     assert first[1:6] == ("专利1", "发明", "有效", "西安示范大学", None)
     # Dates are dates (openpyxl reads them back as datetimes at midnight).
     assert (first[6].date(), first[7].date()) == (date(2015, 1, 1), date(2018, 1, 1))
     assert first[8:10] == ("否", "否")
     assert isinstance(first[10], datetime)
     assert first[11:13] == ("A · 市场潜力高", "信息通信技术制造业")
-    lapsed = next(row for row in rows if row[0] == number(5))
+    lapsed = next(row for row in rows if row[0] == patent_number(5))
     assert lapsed[3] == "失效" and lapsed[10:13] == (None, None, None)
-    converted = next(row for row in rows if row[0] == number(8))
+    converted = next(row for row in rows if row[0] == patent_number(8))
     assert converted[8:10] == ("是", "是")
 
     entry = AuditEntry.objects.get(event="patent.export")
@@ -256,15 +262,19 @@ def test_reviewers_export_every_pool_and_outsiders_none(client, xian, ankang, re
 
 def test_the_export_honours_the_pool_filters(client, xian, ankang, reviewer):
     client.force_login(reviewer)
-    assert numbers(download(client, tier="A")[2]) == {number(1), number(4)}
-    assert numbers(download(client, screened="yes")[2]) == {number(n) for n in (1, 2, 4, 21)}
-    assert numbers(download(client, status="lapsed")[2]) == {number(5)}
-    assert numbers(download(client, q="专利2")[2]) == {number(2), number(21), number(22)}
-    assert numbers(download(client, q=number(31))[2]) == {number(31)}
+    assert numbers(download(client, tier="A")[2]) == {patent_number(1), patent_number(4)}
+    assert numbers(download(client, screened="yes")[2]) == {patent_number(n) for n in (1, 2, 4, 21)}
+    assert numbers(download(client, status="lapsed")[2]) == {patent_number(5)}
+    assert numbers(download(client, q="专利2")[2]) == {
+        patent_number(2),
+        patent_number(21),
+        patent_number(22),
+    }
+    assert numbers(download(client, q=patent_number(31))[2]) == {patent_number(31)}
     assert len(download(client, screened="no", tier="B")[2]) == 0
     # What the page shows, the export holds.
     page = client.get(reverse("patents:pool"), {"tier": "A"})
-    assert {p.number for p in page.context["page"]} == {number(1), number(4)}
+    assert {p.number for p in page.context["page"]} == {patent_number(1), patent_number(4)}
     # An invalid filter filters nothing, as on the page.
     assert len(download(client, tier="Z")[2]) == 11
     assert list(
@@ -276,20 +286,22 @@ def test_the_export_honours_the_pool_filters(client, xian, ankang, reviewer):
 
 def test_the_export_neutralises_formulas(client, xian):
     owner = xian.organisation
-    make(owner, 40, title='=HYPERLINK("http://evil.example","点击")', screen_note="+1+2")
-    make(owner, 41, title="@SUM(A1:A2)", screen_note="-3", ipc="\tA01B1/00")
-    make(owner, 42, title="正常\x07标题", screen_note="\r=1", ipc="-A01B1/00")
+    PatentFactory(
+        owner=owner, serial=40, title='=HYPERLINK("http://evil.example","点击")', screen_note="+1+2"
+    )
+    PatentFactory(owner=owner, serial=41, title="@SUM(A1:A2)", screen_note="-3", ipc="\tA01B1/00")
+    PatentFactory(owner=owner, serial=42, title="正常\x07标题", screen_note="\r=1", ipc="-A01B1/00")
     client.force_login(xian)
     _response, _header, rows = download(client)
     found = {row[0]: row for row in rows}
-    assert found[number(40)][1] == '\'=HYPERLINK("http://evil.example","点击")'
-    assert found[number(40)][13] == "'+1+2"
-    assert found[number(41)][1] == "'@SUM(A1:A2)"
-    assert (found[number(41)][5], found[number(41)][13]) == ("'\tA01B1/00", "'-3")
-    assert found[number(42)][1] == "正常标题"  # a control character Excel refuses is dropped
+    assert found[patent_number(40)][1] == '\'=HYPERLINK("http://evil.example","点击")'
+    assert found[patent_number(40)][13] == "'+1+2"
+    assert found[patent_number(41)][1] == "'@SUM(A1:A2)"
+    assert (found[patent_number(41)][5], found[patent_number(41)][13]) == ("'\tA01B1/00", "'-3")
+    assert found[patent_number(42)][1] == "正常标题"  # a control character Excel refuses is dropped
     # (an XML reader turns the carriage return into a line feed; it stays defused)
-    assert found[number(42)][13] in {"'\r=1", "'\n=1"}
-    assert found[number(42)][5] == "'-A01B1/00"
+    assert found[patent_number(42)][13] in {"'\r=1", "'\n=1"}
+    assert found[patent_number(42)][5] == "'-A01B1/00"
 
 
 def test_pool_workbook_writes_plain_rows_to_a_file():

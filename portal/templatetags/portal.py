@@ -12,6 +12,27 @@ def can(context, code: str, obj=None) -> bool:
     return permissions.can(getattr(request, "user", None), code, obj)
 
 
+@register.simple_tag(takes_context=True)
+def available_actions(context, obj) -> frozenset[str]:
+    """`{% available_actions assignment as acts %}{% if "accept" in acts %}`: what the user may
+    do to a record with a workflow now (portal/workflow.py), never derived from its status."""
+    from portal import workflow
+
+    request = context.get("request")
+    flow = workflow.workflow_of(obj)
+    return frozenset(
+        t.action for t in workflow.available(flow, getattr(request, "user", None), obj)
+    )
+
+
+@register.simple_tag
+def workflow_history(obj) -> list:
+    """`{% workflow_history obj as history %}`: a record's history, oldest first."""
+    from portal import workflow
+
+    return workflow.history(obj)
+
+
 @register.filter
 def wan(amount) -> str:
     """Yuan shown in 万元 (DOMAIN.md §9), trailing zeros dropped: 300000 → "30"."""

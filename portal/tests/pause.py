@@ -53,7 +53,7 @@ def _install_before_task(**_kwargs) -> None:
 
 
 def main(argv: list[str]) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     mode, *rest = argv
     if mode == "celery":
         from celery import signals

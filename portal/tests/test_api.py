@@ -2,14 +2,14 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from portal.models import Role
-from portal.tests.factories import (
+from portal.factories import (
     ApplicantFactory,
     CityAgencyFactory,
     OrganisationFactory,
     UserFactory,
     region,
 )
+from portal.models import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Every write endpoint of the REST API answers garbage with a 4xx, never a 500.
 
-The endpoints are read from the router (portal/urls.py), their request bodies from the OpenAPI
+The endpoints are read from the router (config/urls.py), their request bodies from the OpenAPI
 schema drf-spectacular makes of the serializers. Each endpoint is posted (POST, PUT, PATCH) by
 every role allowed to write through it (those a first, empty request does not refuse), first a
 plausible body, then that body with one field at a time replaced by garbage: wrong types, huge
@@ -22,7 +22,7 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from portal.urls import router
+from config.urls import router
 from tests.access_world import ACTOR_KEYS, World, build
 
 PLACEHOLDER = "987654321"

@@ -5,8 +5,8 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from portal import services
+from portal.factories import UserFactory
 from portal.models import AuditEntry, Role
-from portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from portal.factories import UserFactory
 from portal.models import AuditEntry, Region, Role
 from portal.services import audit_record
-from portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

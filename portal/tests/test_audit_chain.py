@@ -12,7 +12,6 @@ import io
 import itertools
 import threading
 import time
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -22,37 +21,12 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from portal import audit
+from portal.factories import UserFactory
 from portal.models import AuditEntry, Region, Role
 from portal.services import audit_record
-from portal.tests.factories import UserFactory
+from portal.tests.helpers import tamper
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def trigger_off():
-    """Let raw SQL past PostgreSQL's append-only trigger (SQLite has none)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        # Foreign-key checks deferred to the commit would make ALTER TABLE refuse.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(
-            "ALTER TABLE portal_auditentry DISABLE TRIGGER portal_auditentry_append_only"
-        )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ALTER TABLE portal_auditentry ENABLE TRIGGER portal_auditentry_append_only"
-            )
-
-
-def tamper(sql: str, params: list) -> None:
-    with trigger_off(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def verify_command() -> tuple[int, str]:

@@ -10,15 +10,22 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from portal import audit
 from portal.models import AuditCheckpoint, AuditEntry
 from portal.services import audit_record
-from portal.tests.test_audit_chain import tamper
+from portal.tests.helpers import tamper
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English, whatever a test before left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

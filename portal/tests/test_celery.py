@@ -12,15 +12,14 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
+from config.celery import app
 from patents import services as patent_services
 from patents import tasks as patent_tasks
 from patents.models import TechNeed
-from portal import events, services
+from portal import eventbus, services
 from portal import tasks as portal_tasks
-from portal.celery import app
+from portal.factories import ApplicantFactory, UserFactory
 from portal.models import Role
-from portal.tests.factories import ApplicantFactory, UserFactory
-from portal.tests.test_worker import redis_broker  # noqa: F401
 from reporting import tasks as reporting_tasks
 from reporting.services import export_request
 
@@ -33,8 +32,13 @@ LONG_TASKS = {
     "patents.tasks.match_needs",
 }
 # Calls of a task that are deferred to the commit by other means than a lambda handed to
-# transaction.on_commit: portal.events runs its subscribers after the commit (test_events.py).
-DEFERRED_BY_EVENTS = {("reporting/apps.py", "handler")}
+# transaction.on_commit: portal.eventbus runs its subscribers after the commit (test_events.py).
+DEFERRED_BY_EVENTS = {
+    ("reporting/apps.py", "handler"),
+    # A workflow's after-commit effect: the engine queues it with transaction.on_commit
+    # (portal/workflow.py; tests/test_workflows.py checks it runs only after the commit).
+    ("reporting/services/returns.py", "_recompute"),
+}
 
 
 def project_tasks() -> dict:
@@ -140,7 +144,7 @@ def _export():
 
 def _pledge_event():
     # A write whose audit event feeds an indicator: reporting subscribes a recompute to it.
-    events.publish(events.Event("patent.conversion.pledge", "patents.conversion", "1"))
+    eventbus.publish(eventbus.Event("patent.conversion.pledge", "patents.conversion", "1"))
 
 
 WRITES = {
@@ -172,7 +176,7 @@ def test_a_rolled_back_write_queues_no_task(case, django_capture_on_commit_callb
 
 
 @pytest.fixture
-def redis_publishing(redis_broker):  # noqa: F811
+def redis_publishing(redis_broker):
     """The app publishes to a real Redis broker, as a web process with CELERY_BROKER_URL does."""
     import redis
 

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from portal.factories import UserFactory
 from portal.models import Role
-from portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

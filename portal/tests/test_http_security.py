@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.urls import path
 from django.utils import translation
 
-import portal.urls
+import config.urls
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET = "Tr4ceback-SECRET-detail-that-must-not-leak"
@@ -76,7 +76,7 @@ def test_check_deploy_notices_each_control_turned_off(tmp_path, extra, warning):
 
 
 def test_production_settings_values(settings):
-    """What the deploy check relies on, read from the environment by portal/settings.py."""
+    """What the deploy check relies on, read from the environment by config/settings.py."""
     assert settings.SECURE_HSTS_SECONDS >= 31536000
     assert settings.SECURE_HSTS_INCLUDE_SUBDOMAINS and settings.SECURE_HSTS_PRELOAD
     assert settings.X_FRAME_OPTIONS == "DENY" and settings.SECURE_CONTENT_TYPE_NOSNIFF
@@ -123,10 +123,10 @@ urlpatterns = [
     path("boom/", boom),
     path("api/v1/boom/", boom),
     path("fine/", fine),
-    *portal.urls.urlpatterns,
+    *config.urls.urlpatterns,
 ]
-handler400 = portal.urls.handler400
-handler500 = portal.urls.handler500
+handler400 = config.urls.handler400
+handler500 = config.urls.handler500
 
 
 @pytest.fixture

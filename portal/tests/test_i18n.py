@@ -8,8 +8,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from portal.factories import UserFactory
 from portal.models import Role
-from portal.tests.factories import UserFactory
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 

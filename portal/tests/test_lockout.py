@@ -11,8 +11,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from portal.factories import UserFactory
 from portal.models import AuditEntry, Role
-from portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

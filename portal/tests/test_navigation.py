@@ -6,9 +6,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from portal.factories import UserFactory
 from portal.models import Role
 from portal.navigation import navigation_bar, navigation_for
-from portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

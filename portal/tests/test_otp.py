@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from portal import otp
+from portal.factories import ApplicantFactory, UserFactory
 from portal.models import AuditEntry, Role
-from portal.tests.factories import ApplicantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.management.commands.load_demo import MORE_USERS, USERS
+from portal.demo import MORE_USERS, USERS
+from portal.factories import UserFactory, region
 from portal.models import AuditEntry, PasswordHistory, Role, User
 from portal.passwords import password_expired
-from portal.tests.factories import UserFactory, region
 
 pytestmark = pytest.mark.django_db
 

@@ -3,14 +3,14 @@
 import pytest
 
 from portal import permissions
-from portal.models import AuditEntry, Organisation, Role
-from portal.tests.factories import (
+from portal.factories import (
     ApplicantFactory,
     CityAgencyFactory,
     OrganisationFactory,
     UserFactory,
     region,
 )
+from portal.models import AuditEntry, Organisation, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,7 @@
 """Rate limits (portal/ratelimits.py): the request after the Nth in the window gets 429 with a
 clear message. Logins and registrations per client address; every upload and every export
-endpoint per user (the upload and export paths are those of test_uploads and test_exports)."""
+endpoint per user (the upload and export paths are those of upload_paths.py and export_paths.py,
+which test_uploads and test_exports use too)."""
 
 import pytest
 from django.core.cache import cache
@@ -8,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from portal.tests.factories import UserFactory
-from portal.tests.test_exports import EXPORTS
-from portal.tests.test_uploads import PATHS, post
+from portal.factories import UserFactory
+from portal.tests.export_paths import EXPORTS
+from portal.tests.upload_paths import PATHS, post
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from portal import services
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory, region
 from portal.models import AuditEntry, Notification, Organisation, Qualification, Role, User
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_verify_and_reject_record_who_and_why(django_capture_on_commit_callbacks
     entry = AuditEntry.objects.get(event="organisation.reject")
     assert entry.reason == "营业执照不清晰"
     assert entry.before == {"status": "pending", "status_reason": ""}
-    assert Notification.objects.filter(recipient=applicant, event="organisation.rejected").exists()
+    assert Notification.objects.filter(recipient=applicant, event="organisation.reject").exists()
 
     # The applicant fixes the details, which sends it back for verification.
     services.organisation_update(actor=applicant, organisation=org, data={"address": "新地址"})

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import accounts
+from portal.factories import UserFactory
 from portal.models import AuditEntry, Role, User, UserSession
 from portal.tasks import disable_inactive_accounts
-from portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +212,7 @@ def test_inactivity_zero_turns_it_off(settings):
 
 
 def test_the_tasks_are_scheduled_daily():
-    from portal.celery import app
+    from config.celery import app
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     for task in ("portal.tasks.disable_inactive_accounts", "portal.tasks.prune_user_sessions"):

@@ -5,7 +5,6 @@ their cell in every import."""
 
 import io
 import re
-import zipfile
 
 import openpyxl.xml
 import pytest
@@ -16,11 +15,13 @@ from openpyxl import Workbook
 
 from exchange import files as exchange_files
 from exchange.models import Mapping
-from exchange.tests.test_qualifications import code, published
+from exchange.tests.helpers import published
 from patents import importers as patent_importers
-from patents.tests.test_pool import HEADER, good_row
+from patents.tests.helpers import HEADER, good_row
 from portal import checks as portal_checks
 from portal import spreadsheets
+from portal.factories import credit_code
+from portal.tests.helpers import SHEET, rewrite, with_formulas
 
 MB = 1_048_576
 
@@ -40,26 +41,6 @@ def workbook(rows: list[list], title: str = "专利清单") -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def rewrite(data: bytes, part: str, change, *, extra: dict | None = None) -> bytes:
-    """The workbook with one part's XML changed (as a hostile file would be crafted)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == part:
-                content = change(content)
-            target.writestr(info.filename, content)
-        for name, content in (extra or {}).items():
-            target.writestr(name, content)
-    return out.getvalue()
-
-
-SHEET = "xl/worksheets/sheet1.xml"
 
 
 def read_patents(data: bytes, name: str = "清单.xlsx"):
@@ -181,7 +162,9 @@ def test_every_row_is_read_whatever_the_dimension_tag_claims():
 
 def test_exchange_imports_read_every_row_too(db):
     mapping = Mapping.objects.get(code="zjtx-provincial", is_active=True)
-    rows = [[f"企业{n}", code(f"91610902MA6YQ{n:04d}"), "安康市", 2025] for n in range(1, 21)]
+    rows = [
+        [f"企业{n}", credit_code(f"91610902MA6YQ{n:04d}"), "安康市", 2025] for n in range(1, 21)
+    ]
     data = rewrite(
         published(rows),
         SHEET,
@@ -193,20 +176,6 @@ def test_exchange_imports_read_every_row_too(db):
 
 
 # Formulas, flagged at their cell in every import ----------------------------------------------
-
-
-def with_formulas(data: bytes, cached: dict[str, str]) -> bytes:
-    """openpyxl writes a formula without the value Excel would have computed; give some cells
-    that value, as a workbook saved by Excel or WPS has."""
-
-    def change(xml: bytes) -> bytes:
-        for ref, value in cached.items():
-            pattern = rb'<c r="' + ref.encode() + rb'"([^>]*)><f>(.*?)</f><v\s*/>'
-            cell = b'<c r="%s"\\1 t="str"><f>\\2</f><v>%s</v>' % (ref.encode(), value.encode())
-            xml = re.sub(pattern, cell, xml)
-        return xml
-
-    return rewrite(data, SHEET, change)
 
 
 def test_a_patent_list_formula_is_a_warning_with_its_value_or_an_error_without():
@@ -225,8 +194,8 @@ def test_a_patent_list_formula_is_a_warning_with_its_value_or_an_error_without()
 
 def test_an_exchange_file_formula_is_flagged_the_same_way(db):
     mapping = Mapping.objects.get(code="zjtx-provincial", is_active=True)
-    rows = [["=UPPER(\"x\")", code("91610902MA6YQ0001"), "安康市", 2025],
-            ["=LOWER(\"y\")", code("91610902MA6YQ0002"), "安康市", 2025]]  # fmt: skip
+    rows = [["=UPPER(\"x\")", credit_code("91610902MA6YQ0001"), "安康市", 2025],
+            ["=LOWER(\"y\")", credit_code("91610902MA6YQ0002"), "安康市", 2025]]  # fmt: skip
     data = with_formulas(published(rows), {"B3": "某公司"})
     parsed = exchange_files.read_file(io.BytesIO(data), name="名单.xlsx", size=len(data),
                                       max_bytes=10 * MB, mapping=mapping)  # fmt: skip

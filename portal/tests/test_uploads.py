@@ -2,42 +2,31 @@
 content type; size per file and per request; stored under server-made names outside any URL;
 served back as attachments with safe headers.
 
-Each upload path of the portal (pages and API) is in PATHS; the parametrised tests send each a
-renamed program or web page, and an oversized file: each is refused, naming the field or file,
-and nothing is stored."""
+Each upload path of the portal (pages and API) is in PATHS (upload_paths.py); the parametrised
+tests send each a renamed program or web page, and an oversized file: each is refused, naming
+the field or file, and nothing is stored."""
 
 import io
 import re
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.test import APIClient
 
-from exchange.models import Mapping, Run
-from exchange.tests.test_qualifications import published
+from exchange.factories import mapping
+from exchange.tests.helpers import published
 from incentives import services as incentive_services
-from incentives.models import Budget, ClaimFile, Policy
-from patents.models import PatentImport
-from patents.tests.test_pool import csv_bytes, good_row
+from patents.tests.helpers import csv_bytes, good_row
 from portal import uploads
-from portal.models import Organisation, Qualification, Region, Role
-from portal.tests.factories import (
-    ApplicantFactory,
-    CityAgencyFactory,
-    OrganisationFactory,
-    UserFactory,
-)
+from portal.factories import UserFactory
+from portal.models import Role
+from portal.tests import upload_paths as paths
+from portal.tests.upload_paths import PATHS, Target, post
 from projects import services as project_services
-from projects.models import Attachment, ProgressReport
-from projects.tests import factories as pf
+from projects.models import Attachment
 from reporting import exporters as reporting_exporters
 from reporting import services as reporting_services
-from reporting.models import ReturnForm, ReturnUpload
 from reporting.services.returns import previous_values
 
 pytestmark = pytest.mark.django_db
@@ -60,165 +49,6 @@ def _english_and_media(settings, tmp_path):
 def client(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-def api_client(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    # The messages asserted here are the English ones; without the cookie the portal answers
-    # in Chinese, as it does for everyone who has not chosen English.
-    api.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return api
-
-
-# The upload paths -----------------------------------------------------------------------------
-
-
-@dataclass
-class Target:
-    """One upload path, set up: who posts, where, which field, what else the form needs."""
-
-    client: object
-    url: str
-    field: str
-    data: dict
-    stored: object  # () -> int: how many files (or records of them) are stored
-    api: bool = False
-    form_field: str | None = None  # the form field that shows the error, on a page with a form
-
-
-def _draft():
-    call = pf.open_call(categories=(3,))
-    user = pf.applicant()
-    return user, project_services.application_create(actor=user, lot=pf.lot(call, 3))
-
-
-def _projects_page(client):
-    user, application = _draft()
-    client.force_login(user)
-    return Target(
-        client, reverse("projects:attachment_upload", args=[application.pk]), "files", {},
-        stored=Attachment.objects.count,
-    )  # fmt: skip
-
-
-def _projects_report(client):
-    reviewer = pf.reviewer()
-    call = pf.open_call(reviewer, categories=(3,))
-    application = pf.scored(call, [80, 80, 80], actor=reviewer)
-    project_services.application_approve(actor=reviewer, application=application,
-                                         amount=30 * pf.WAN)  # fmt: skip
-    kpi = next(k for k in application.kpis.all() if not k.is_deliverable)
-    client.force_login(application.created_by)
-    return Target(
-        client, reverse("projects:progress_report", args=[application.pk]), "evidence",
-        {"narrative": "季度进展", f"actual_{kpi.code}": "2"},
-        stored=lambda: Attachment.objects.count() + ProgressReport.objects.count(),
-    )  # fmt: skip
-
-
-def _giant():
-    applicant = ApplicantFactory()
-    Qualification.objects.create(
-        organisation=applicant.organisation, kind=Qualification.Kind.LITTLE_GIANT, year=2024,
-        source="工信部第六批专精特新“小巨人”企业名单",
-    )  # fmt: skip
-    policy = Policy.objects.get(code="little-giant-province", is_active=True)
-    Budget.objects.get_or_create(policy_code=policy.code, year=2025, region=policy.region,
-                                 defaults={"allocated": Decimal("1000000")})  # fmt: skip
-    return applicant, policy
-
-
-def _incentives_page(client):
-    applicant, policy = _giant()
-    recognition = applicant.organisation.qualifications.get()
-    client.force_login(applicant)
-    return Target(
-        client, reverse("incentives:claim_create", args=[policy.pk]), "evidence-0",
-        {"recognition": recognition.pk, "description": ""}, stored=ClaimFile.objects.count,
-    )  # fmt: skip
-
-
-def _incentives_api(client):
-    applicant, policy = _giant()
-    claim = incentive_services.claim_create(
-        actor=applicant, policy=policy,
-        data={"recognition": applicant.organisation.qualifications.get()},
-    )  # fmt: skip
-    return Target(
-        api_client(applicant), f"/api/v1/claims/{claim.pk}/files/", "file", {"label": "认定文件"},
-        stored=ClaimFile.objects.count, api=True,
-    )  # fmt: skip
-
-
-def _university():
-    return ApplicantFactory(
-        organisation=OrganisationFactory(
-            kind=Organisation.Kind.UNIVERSITY, region=Region.objects.get(code="610100")
-        )
-    )
-
-
-def _patents_page(client):
-    client.force_login(_university())
-    return Target(client, reverse("patents:import"), "file", {},
-                  stored=PatentImport.objects.count, form_field="file")  # fmt: skip
-
-
-def _patents_api(client):
-    return Target(api_client(_university()), "/api/v1/patent-imports/", "file", {},
-                  stored=PatentImport.objects.count, api=True)  # fmt: skip
-
-
-def _return():
-    agency = CityAgencyFactory()
-    stat_return = reporting_services.return_open(
-        actor=agency, form=ReturnForm.objects.get(code="QUARTERLY"),
-        region=Region.objects.get(code="610900"), period="2025Q2",
-    )  # fmt: skip
-    return agency, stat_return
-
-
-def _reporting_page(client):
-    agency, stat_return = _return()
-    client.force_login(agency)
-    return Target(client, reverse("reporting:return_upload", args=[stat_return.pk]), "file",
-                  {}, stored=ReturnUpload.objects.count)  # fmt: skip
-
-
-def _reporting_api(client):
-    agency, stat_return = _return()
-    return Target(api_client(agency), f"/api/v1/returns/{stat_return.pk}/upload/", "file", {},
-                  stored=ReturnUpload.objects.count, api=True)  # fmt: skip
-
-
-def _exchange_page(client):
-    client.force_login(UserFactory(role=Role.REVIEWER))
-    mapping = Mapping.objects.get(code="zjtx-provincial", is_active=True)
-    return Target(client, reverse("exchange:import", args=[mapping.pk]), "file", {},
-                  stored=Run.objects.count, form_field="file")  # fmt: skip
-
-
-# (name, set-up, accepted suffix, the setting of its per-file limit)
-PATHS = [
-    ("projects-attachment-page", _projects_page, ".pdf", "PROJECT_ATTACHMENT_MAX_MB"),
-    ("projects-report-evidence-page", _projects_report, ".pdf", "PROJECT_ATTACHMENT_MAX_MB"),
-    ("incentives-evidence-page", _incentives_page, ".pdf", "PROJECT_ATTACHMENT_MAX_MB"),
-    ("incentives-evidence-api", _incentives_api, ".pdf", "PROJECT_ATTACHMENT_MAX_MB"),
-    ("patents-import-page", _patents_page, ".xlsx", "PATENT_IMPORT_MAX_MB"),
-    ("patents-import-api", _patents_api, ".xlsx", "PATENT_IMPORT_MAX_MB"),
-    ("reporting-upload-page", _reporting_page, ".xlsx", "REPORTING_UPLOAD_MAX_MB"),
-    ("reporting-upload-api", _reporting_api, ".xlsx", "REPORTING_UPLOAD_MAX_MB"),
-    ("exchange-import-page", _exchange_page, ".xlsx", "EXCHANGE_MAX_MB"),
-]
-
-
-def post(target: Target, name: str, content: bytes, content_type: str):
-    upload = SimpleUploadedFile(name, content, content_type=content_type)
-    data = {**target.data, target.field: upload}
-    if target.api:
-        return target.client.post(target.url, data, format="multipart")
-    return target.client.post(target.url, data, follow=True)
 
 
 def assert_refused_naming(target: Target, response, name: str) -> None:
@@ -276,14 +106,14 @@ def test_an_oversized_file_is_refused_on_every_path(client, settings, path, setu
 
 def test_a_request_above_the_request_limit_is_refused_before_it_is_read(client, settings):
     settings.UPLOAD_MAX_REQUEST_MB = 1
-    target = _projects_page(client)
+    target = paths.projects_page(client)
     small = [SimpleUploadedFile(f"p{n}.pdf", PDF + b"0" * (MB // 2)) for n in range(3)]
     response = client.post(target.url, {"files": small})
     assert response.status_code == 413
     assert "larger than 1 MB" in response.content.decode()
     assert Attachment.objects.count() == 0
 
-    api = _patents_api(client)
+    api = paths.patents_api(client)
     response = api.client.post(api.url, {"file": SimpleUploadedFile("l.csv", b"0" * 2 * MB)},
                                format="multipart")  # fmt: skip
     assert response.status_code == 413
@@ -297,7 +127,7 @@ def test_a_request_above_the_request_limit_is_refused_before_it_is_read(client, 
 
 def test_too_many_files_in_one_request_is_a_bad_request(client, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
-    target = _projects_page(client)
+    target = paths.projects_page(client)
     files = [SimpleUploadedFile(f"p{n}.pdf", PDF) for n in range(4)]
     response = client.post(target.url, {"files": files})
     assert response.status_code == 400
@@ -352,7 +182,7 @@ def test_an_old_office_file_is_refused_with_a_hint():
 
 
 def test_a_real_pdf_sent_as_html_is_stored_and_served_as_pdf(client):
-    target = _projects_page(client)
+    target = paths.projects_page(client)
     client.post(target.url, {"files": SimpleUploadedFile("申报书.pdf", PDF, "text/html")})
     attachment = Attachment.objects.get()
     assert attachment.content_type == "application/pdf"
@@ -371,7 +201,7 @@ def _basename(stored) -> str:
 
 
 def test_every_app_stores_uploads_under_a_server_made_name(settings):
-    applicant, policy = _giant()
+    applicant, policy = paths.giant()
     claim = incentive_services.claim_create(
         actor=applicant, policy=policy,
         data={"recognition": applicant.organisation.qualifications.get()},
@@ -380,7 +210,7 @@ def test_every_app_stores_uploads_under_a_server_made_name(settings):
         actor=applicant, claim=claim, label="认定文件", name="../../认定 文件.pdf",
         handle=io.BytesIO(PDF), size=len(PDF),
     )  # fmt: skip
-    university = _university()
+    university = paths.university()
     listing = csv_bytes([good_row(1)])
     from patents import services as patent_services
 
@@ -388,7 +218,7 @@ def test_every_app_stores_uploads_under_a_server_made_name(settings):
         actor=university, owner=university.organisation, handle=io.BytesIO(listing),
         name="<script>清单.csv", size=len(listing),
     ).patent_import  # fmt: skip
-    agency, stat_return = _return()
+    agency, stat_return = paths.opened_return()
     template = reporting_exporters.return_template(
         stat_return=stat_return, elements=reporting_services.form_elements(stat_return.form),
         previous=previous_values(region=stat_return.region, period=stat_return.period),
@@ -402,7 +232,7 @@ def test_every_app_stores_uploads_under_a_server_made_name(settings):
     workbook = published([["某公司", "91610902MA6YQ4321X", "安康市", 2025]])
     run = exchange_services.import_check(
         actor=UserFactory(role=Role.REVIEWER),
-        mapping=Mapping.objects.get(code="zjtx-provincial", is_active=True),
+        mapping=mapping("zjtx-provincial"),
         handle=io.BytesIO(workbook), name="名单.xlsx", size=len(workbook),
     ).run  # fmt: skip
     uploaded = [
@@ -421,7 +251,7 @@ def test_every_app_stores_uploads_under_a_server_made_name(settings):
 def test_media_is_never_served_by_url(client, settings):
     """Uploads live under MEDIA_ROOT, which no URL pattern and no static-file server maps: the
     only way to a file is its permission-checked download view."""
-    target = _projects_page(client)
+    target = paths.projects_page(client)
     client.post(target.url, {"files": SimpleUploadedFile("申报书.pdf", PDF)})
     attachment = Attachment.objects.get()
     assert (settings.MEDIA_ROOT / attachment.file.name).is_file()
@@ -455,7 +285,7 @@ def test_content_disposition_cannot_be_broken_by_a_name(name, fallback):
 
 
 def test_a_download_is_an_attachment_with_the_checked_type_and_a_safe_name(client):
-    user, application = _draft()
+    user, application = paths.draft()
     client.force_login(user)
     nasty = '申报书"; filename=evil.html\r\nX-Injected: 1.pdf'
     attachment = project_services.attachment_add(
@@ -476,7 +306,7 @@ def test_a_download_is_an_attachment_with_the_checked_type_and_a_safe_name(clien
 
 
 def test_claim_evidence_is_served_with_the_type_of_its_content(client):
-    applicant, policy = _giant()
+    applicant, policy = paths.giant()
     claim = incentive_services.claim_create(
         actor=applicant, policy=policy,
         data={"recognition": applicant.organisation.qualifications.get()},

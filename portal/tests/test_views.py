@@ -1,14 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import Organisation, Role
-from portal.tests.factories import (
+from portal.factories import (
     ApplicantFactory,
     CityAgencyFactory,
     OrganisationFactory,
     UserFactory,
     region,
 )
+from portal.models import Organisation, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,7 @@ def test_healthz_reports_database_and_broker(client):
 
 
 def test_healthz_is_503_when_the_broker_is_down(client, monkeypatch):
-    from portal.celery import app
+    from config.celery import app
 
     app.conf.task_always_eager = False
     previous = app.conf.broker_url

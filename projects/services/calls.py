@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.models import User
 from portal.services import audit_record, snapshot
+from projects import events
 from projects.models import (
     Call,
     CallCategory,
@@ -92,7 +93,7 @@ def call_create(*, actor: User, data: Mapping[str, Any], lots: list[LotInput]) -
         )
     audit_record(
         actor=actor,
-        event="project.call.create",
+        event=events.CALL_CREATE,
         target=call,
         after={
             "title": call.title,
@@ -120,19 +121,19 @@ def call_update(*, actor: User, call: Call, data: Mapping[str, Any], lots: list[
     call.save()
     existing = {lot.category_id: lot for lot in call.lots.select_for_update()}
     wanted = {lot.category.pk: lot for lot in lots}
-    for category_id, lot in existing.items():
+    for category_id, old in existing.items():
         if category_id not in wanted:
-            if lot.applications.exists():
+            if old.applications.exists():
                 raise ValidationError(
                     {
                         "lots": _(
                             "Category %(code)s has applications in this call and cannot be "
                             "removed from it."
                         )
-                        % {"code": lot.code}
+                        % {"code": old.code}
                     }
                 )
-            lot.delete()
+            old.delete()
     for category_id, lot_input in wanted.items():
         lot = existing.get(category_id)
         fields = _lot_fields(lot_input)
@@ -166,7 +167,7 @@ def call_update(*, actor: User, call: Call, data: Mapping[str, Any], lots: list[
     }
     audit_record(
         actor=actor,
-        event="project.call.update",
+        event=events.CALL_UPDATE,
         target=call,
         before=_jsonable({k: str(v) if hasattr(v, "isoformat") else v for k, v in before.items()}),
         after=_jsonable({k: str(v) if hasattr(v, "isoformat") else v for k, v in after.items()}),

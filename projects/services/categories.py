@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.models import User
 from portal.services import audit_record, snapshot
+from projects import events
 from projects.models import (
     Category,
     KPITemplate,
@@ -121,7 +122,7 @@ def category_update(
     after = {**snapshot(category, CATEGORY_FIELDS), "spec": category_spec(category)}
     audit_record(
         actor=actor,
-        event="project.category.update",
+        event=events.CATEGORY_UPDATE,
         target=category,
         before=_jsonable(before),
         after=_jsonable(after),

@@ -52,9 +52,9 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _budget_used(lot: CallCategory, *, exclude: Application | None = None) -> Decimal:
-    approved = Application.objects.filter(
-        call_category=lot, status__in=Application.PROJECT_STATES
-    ).exclude(pk=getattr(exclude, "pk", None))
+    approved = Application.objects.filter(call_category=lot, status__in=Application.PROJECT_STATES)
+    if exclude is not None:
+        approved = approved.exclude(pk=exclude.pk)
     return approved.aggregate(total=Sum("approved_amount"))["total"] or Decimal(0)
 
 

@@ -4,7 +4,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.identifiers import parse_patent_number
 from portal.models import Organisation, User
+from portal.serials import next_number
 from portal.services import audit_record, snapshot
-from projects import eligibility, files, workflow
+from projects import eligibility, events, files, workflow
 from projects.models import (
     Application,
     Attachment,
     CallCategory,
-    Category,
     DeclaredPatent,
     KPICommitment,
     ProgressReport,
@@ -80,7 +80,8 @@ def application_create(*, actor: User, lot: CallCategory, subtype: str = "") -> 
     permissions.require(actor, "project.application.create")
     lot = CallCategory.objects.select_for_update().select_related("call").get(pk=lot.pk)
     _check_window(lot)
-    organisation = actor.organisation
+    # project.application.create: the applicant of a verified organisation (permissions.py).
+    organisation = cast(Organisation, actor.organisation)
     earlier = Application.objects.filter(call_category=lot, lead_organisation=organisation).first()
     if earlier is not None:
         raise ValidationError(
@@ -126,7 +127,7 @@ def application_create(*, actor: User, lot: CallCategory, subtype: str = "") -> 
     )
     audit_record(
         actor=actor,
-        event="project.application.create",
+        event=events.APPLICATION_CREATE,
         target=application,
         after={"call_category": lot.pk, "lead_organisation": organisation.pk},
     )
@@ -134,20 +135,9 @@ def application_create(*, actor: User, lot: CallCategory, subtype: str = "") -> 
 
 
 def _next_number(lot: CallCategory) -> str:
-    """申报编号 "2026-3-0007": year, category, sequence within the year and category.
-
-    The category row is locked, so two calls of the same year cannot hand out one number twice.
-    """
-    Category.objects.select_for_update().filter(pk=lot.category_id).first()
-    prefix = f"{lot.call.year}-{lot.code}-"
-    last = (
-        Application.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
+    """申报编号 "2026-3-0007": year, category, sequence within the year and category, from the
+    portal's one counter (portal/serials.py): two declarations at once get two numbers."""
+    return next_number(Application, f"{lot.call.year}-{lot.code}-", 4)
 
 
 @transaction.atomic
@@ -166,14 +156,45 @@ def application_update(
     problems: dict[str, list[str]] = {}
 
     before = snapshot(application, APPLICATION_FIELDS)
+    _set_fields(application, data, problems)
+    if joint_organisations is not None:
+        _set_joint_organisations(application, joint_organisations, problems)
+    if kpis is not None:
+        _set_kpis(application, kpis, problems)
+    if patents is not None:
+        _set_patents(application, patents, problems)
+
+    if problems:
+        # Nothing of this save is kept: the user corrects and saves again.
+        raise ValidationError(problems)
+    application.save()
+    audit_record(
+        actor=actor,
+        event=events.APPLICATION_UPDATE,
+        target=application,
+        before=_jsonable(before),
+        after=_jsonable(snapshot(application, APPLICATION_FIELDS)),
+    )
+    return application
+
+
+def _field_value(field: str, value: Any) -> Any:
+    """A value of `data` as the model field holds it (an amount is checked as money)."""
+    if field == "requested_amount":
+        return _money(value, field)
+    if field == "narrative":
+        return {key: str(text) for key, text in (value or {}).items()}
+    return value
+
+
+def _set_fields(
+    application: Application, data: Mapping[str, Any], problems: dict[str, list[str]]
+) -> None:
+    """The fields given in `data`; a sub-type the category does not have is a problem."""
     for field in APPLICATION_FIELDS:
         if field not in data:
             continue
-        value = data[field]
-        if field == "requested_amount":
-            value = _money(value, field)
-        if field == "narrative":
-            value = {key: str(text) for key, text in (value or {}).items()}
+        value = _field_value(field, data[field])
         if field == "subtype" and value and value not in application.spec.get("subtypes", []):
             problems.setdefault("subtype", []).append(
                 _("%(value)s is not a sub-type of this category.") % {"value": value}
@@ -183,64 +204,66 @@ def application_update(
         if field == "requested_amount":
             application.requested_amount = value
 
-    if joint_organisations is not None:
-        joint = list(joint_organisations)
-        if any(org.pk == application.lead_organisation_id for org in joint):
-            problems.setdefault("joint_organisations", []).append(
-                _("The lead organisation cannot also be a joint organisation.")
-            )
-        else:
-            application.joint_organisations.set(joint)
 
-    if kpis is not None:
-        for commitment in application.kpis.all():
-            values = kpis.get(commitment.code)
-            if values is None:
-                continue
-            for field in ("committed", "baseline"):
-                if field not in values:
-                    continue
-                try:
-                    value = _money(values[field], f"kpi_{commitment.code}_{field}")
-                except ValidationError as error:
-                    for key, messages in error.message_dict.items():
-                        problems.setdefault(key, []).extend(
-                            f"{commitment.name}: {message}" for message in messages
-                        )
-                    continue
-                setattr(commitment, field, value)
-            commitment.save(update_fields=["committed", "baseline"])
+def _set_joint_organisations(
+    application: Application,
+    joint_organisations: Iterable[Organisation],
+    problems: dict[str, list[str]],
+) -> None:
+    joint = list(joint_organisations)
+    if any(org.pk == application.lead_organisation_id for org in joint):
+        problems.setdefault("joint_organisations", []).append(
+            _("The lead organisation cannot also be a joint organisation.")
+        )
+    else:
+        application.joint_organisations.set(joint)
 
-    if patents is not None:
-        parsed: dict[str, str] = {}
-        for raw in patents:
-            if not raw.strip():
+
+def _set_kpis(
+    application: Application,
+    kpis: Mapping[str, Mapping[str, Any]],
+    problems: dict[str, list[str]],
+) -> None:
+    """The committed and baseline values given, by KPI code; a malformed one is a problem."""
+    for commitment in application.kpis.all():
+        values = kpis.get(commitment.code)
+        if values is None:
+            continue
+        for field in ("committed", "baseline"):
+            if field not in values:
                 continue
             try:
-                number = parse_patent_number(raw)
+                value = _money(values[field], f"kpi_{commitment.code}_{field}")
             except ValidationError as error:
-                problems.setdefault("patents", []).extend(error.messages)
+                for key, messages in error.message_dict.items():
+                    problems.setdefault(key, []).extend(
+                        f"{commitment.name}: {message}" for message in messages
+                    )
                 continue
-            parsed[number.number] = number.kind
-        if "patents" not in problems:
-            application.patents.all().delete()
-            DeclaredPatent.objects.bulk_create(
-                DeclaredPatent(application=application, number=number, kind=kind)
-                for number, kind in sorted(parsed.items())
-            )
+            setattr(commitment, field, value)
+        commitment.save(update_fields=["committed", "baseline"])
 
-    if problems:
-        # Nothing of this save is kept: the user corrects and saves again.
-        raise ValidationError(problems)
-    application.save()
-    audit_record(
-        actor=actor,
-        event="project.application.update",
-        target=application,
-        before=_jsonable(before),
-        after=_jsonable(snapshot(application, APPLICATION_FIELDS)),
-    )
-    return application
+
+def _set_patents(
+    application: Application, patents: Iterable[str], problems: dict[str, list[str]]
+) -> None:
+    """The declared patents replaced by those listed, unless a number is malformed."""
+    parsed: dict[str, str] = {}
+    for raw in patents:
+        if not raw.strip():
+            continue
+        try:
+            number = parse_patent_number(raw)
+        except ValidationError as error:
+            problems.setdefault("patents", []).extend(error.messages)
+            continue
+        parsed[number.number] = number.kind
+    if "patents" not in problems:
+        application.patents.all().delete()
+        DeclaredPatent.objects.bulk_create(
+            DeclaredPatent(application=application, number=number, kind=kind)
+            for number, kind in sorted(parsed.items())
+        )
 
 
 @dataclass(frozen=True)
@@ -269,6 +292,27 @@ def application_check(application: Application) -> tuple[list[eligibility.Findin
     for field, label in required:
         if not str(getattr(application, field) or "").strip():
             problems.append(Problem(field, _("%(field)s is required.") % {"field": label}))
+    problems.extend(_amount_problems(application))
+    if application.period_months > spec["period_months"]:
+        problems.append(
+            Problem(
+                "period_months",
+                _("The period of this category is %(months)d months at most.")
+                % {"months": spec["period_months"]},
+            )
+        )
+    for section, label in NARRATIVE_SECTIONS:
+        if not (application.narrative or {}).get(section, "").strip():
+            problems.append(
+                Problem(f"narrative_{section}", _("%(field)s is required.") % {"field": label})
+            )
+    problems.extend(_kpi_problems(application))
+    return findings, problems
+
+
+def _amount_problems(application: Application) -> list[Problem]:
+    """The requested amount: given, within the category's maximum and within its budget."""
+    problems: list[Problem] = []
     if application.requested_amount is None:
         problems.append(Problem("requested_amount", _("Requested amount is required.")))
     else:
@@ -289,19 +333,12 @@ def application_check(application: Application) -> tuple[list[eligibility.Findin
                     % {"budget": wan(lot.budget)},
                 )
             )
-    if application.period_months > spec["period_months"]:
-        problems.append(
-            Problem(
-                "period_months",
-                _("The period of this category is %(months)d months at most.")
-                % {"months": spec["period_months"]},
-            )
-        )
-    for section, label in NARRATIVE_SECTIONS:
-        if not (application.narrative or {}).get(section, "").strip():
-            problems.append(
-                Problem(f"narrative_{section}", _("%(field)s is required.") % {"field": label})
-            )
+    return problems
+
+
+def _kpi_problems(application: Application) -> list[Problem]:
+    """Each KPI committed to at least the category minimum; a growth KPI has its baseline."""
+    problems: list[Problem] = []
     for kpi in application.kpis.all():
         if kpi.committed is None:
             problems.append(
@@ -334,7 +371,7 @@ def application_check(application: Application) -> tuple[list[eligibility.Findin
                     % {"kpi": kpi.name},
                 )
             )
-    return findings, problems
+    return problems
 
 
 @transaction.atomic
@@ -401,7 +438,7 @@ def attachment_add(
     attachment.save()
     audit_record(
         actor=actor,
-        event="project.attachment.add",
+        event=events.ATTACHMENT_ADD,
         target=application,
         after={"name": attachment.name, "sha256": attachment.sha256, "size": size},
     )
@@ -416,10 +453,10 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
         raise ValidationError(_("Evidence filed with a report cannot be removed."))
     audit_record(
         actor=actor,
-        event="project.attachment.delete",
+        event=events.ATTACHMENT_DELETE,
         target=application,
         before={"name": attachment.name, "sha256": attachment.sha256},
     )
-    storage, path = attachment.file.storage, attachment.file.name
+    storage, path = attachment.file.storage, cast(str, attachment.file.name)  # a stored file
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(path))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.models import Role, User
 from portal.services import audit_record, notify
-from projects import files, scoring, workflow
+from projects import events, files, workflow
 from projects.models import (
     Application,
     Attachment,
@@ -107,7 +107,7 @@ def progress_report_submit(
     )
     if final:
         notify(
-            event="project.acceptance.requested",
+            event=events.ACCEPTANCE_REQUESTED,
             recipients=User.objects.filter(role=Role.REVIEWER, is_active=True),
             title=_("Acceptance requested: %(number)s") % {"number": application.number},
             url=reverse("projects:application_detail", args=[application.pk]),
@@ -115,34 +115,13 @@ def progress_report_submit(
     return report
 
 
-def kpi_results(application: Application) -> list[scoring.KPIOutcome]:
-    """Each KPI's latest actual value against its target (the committed value)."""
-    latest: dict[int, Decimal] = {}
-    for actual in (
-        KPIActual.objects.filter(report__application=application)
-        .order_by("report__submitted_at", "report_id")
-        .only("kpi_id", "actual")
-    ):
-        latest[actual.kpi_id] = actual.actual
-    return [
-        scoring.kpi_outcome(
-            code=kpi.code,
-            name=kpi.name,
-            unit=kpi.unit,
-            comparator=kpi.comparator,
-            target=kpi.committed,
-            baseline=kpi.baseline,
-            actual=latest.get(kpi.pk),
-        )
-        for kpi in application.kpis.all()
-    ]
-
-
 @transaction.atomic
 def acceptance_decide(
     *, actor: User, application: Application, accepted: bool, reason: str
 ) -> Application:
     """Record the verdict, with each KPI's met / not met as it stood when decided."""
+    from projects.selectors import kpi_results  # the selectors import the services package
+
     application = _locked(application)
     results = [outcome.as_dict() for outcome in kpi_results(application)]
     return workflow.apply(
@@ -167,5 +146,5 @@ def expert_profile_set(*, actor: User, expert: User, field: str, title: str = ""
     profile, _created = ExpertProfile.objects.update_or_create(
         user=expert, defaults={"field": field, "title": title}
     )
-    audit_record(actor=actor, event="project.expert.profile", target=expert, after={"field": field})
+    audit_record(actor=actor, event=events.EXPERT_PROFILE, target=expert, after={"field": field})
     return profile

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import permissions
+from portal import workflow as engine
 from portal.models import Role, User
-from portal.services import audit_record, notify
-from projects import scoring, workflow
+from portal.services import notify
+from projects import events, scoring, workflow
 from projects.models import (
     Application,
     Assignment,
@@ -33,6 +34,10 @@ from projects.services.common import (
     add_months,
     wan,
 )
+from projects.workflow import ASSIGNMENT
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # Formal review -------------------------------------------------------------------------------
 
@@ -81,22 +86,15 @@ def conflicted_organisation_ids(application: Application) -> set[int]:
     return ids
 
 
-def expert_candidates(application: Application):
-    """Active experts who may be assigned: none from the applicant's or a joint organisation,
-    none who declined this application before, none already assigned."""
-    excluded = conflicted_organisation_ids(application)
-    return (
-        User.objects.filter(role=Role.EXPERT, is_active=True)
-        .exclude(organisation_id__in=excluded)
-        .exclude(assignments__application=application)
-        .select_related("expert_profile", "organisation")
-        .order_by("pk")
-    )
+class _Load(TypedDict):
+    load: int  # the expert's pending and accepted assignments
 
 
 def experts_propose(*, application: Application, count: int = 5) -> list[User]:
     """A panel balanced by field: round-robin over fields, least-loaded experts first."""
     from django.db.models import Count, Q
+
+    from projects.selectors import expert_candidates  # the selectors import the services package
 
     candidates = list(
         expert_candidates(application).annotate(
@@ -108,7 +106,7 @@ def experts_propose(*, application: Application, count: int = 5) -> list[User]:
             )
         )
     )
-    by_field: dict[str, list[User]] = {}
+    by_field: dict[str, list[WithAnnotations[User, _Load]]] = {}
     for expert in sorted(candidates, key=lambda e: (e.load, e.pk)):
         profile = getattr(expert, "expert_profile", None)
         by_field.setdefault(profile.field if profile else "", []).append(expert)
@@ -148,7 +146,9 @@ def application_assign(
         actor=actor,
         application=application,
         action="assign",
-        reason=_("Experts assigned: %(names)s") % {"names": "、".join(str(e) for e in experts)},
+        # The history is shown to the applicant, who never learns who the experts are.
+        reason=_("%(count)d experts assigned.") % {"count": len(experts)},
+        payload={"experts": [expert.pk for expert in experts]},
     )
     assignments = [
         Assignment.objects.create(application=application, expert=expert, assigned_by=actor)
@@ -156,7 +156,7 @@ def application_assign(
     ]
     for assignment in assignments:
         notify(
-            event="project.assignment.new",
+            event=events.ASSIGNMENT_NEW,
             recipients=[assignment.expert],
             title=_("Review requested: %(number)s") % {"number": application.number},
             body=_("Declare whether you have a conflict of interest before scoring."),
@@ -170,46 +170,15 @@ def application_assign(
 def assignment_accept(*, actor: User, assignment: Assignment) -> Assignment:
     """The expert declares no conflict of interest and may now read the application."""
     assignment = _locked_assignment(assignment)
-    permissions.require(actor, "project.assignment.respond", assignment)
-    assignment.status = Assignment.Status.ACCEPTED
-    assignment.responded_at = timezone.now()
-    assignment.save(update_fields=["status", "responded_at"])
-    audit_record(
-        actor=actor,
-        event="project.assignment.no_conflict",
-        target=assignment,
-        after={"status": assignment.status},
-    )
-    return assignment
+    return engine.apply(ASSIGNMENT, actor=actor, obj=assignment, action="accept")
 
 
 @transaction.atomic
 def assignment_decline(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
     """The expert declares a conflict or cannot review; the reviewers are told to replace them."""
     assignment = _locked_assignment(assignment)
-    permissions.require(actor, "project.assignment.respond", assignment)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why you decline (e.g. the conflict).")})
-    assignment.status = Assignment.Status.DECLINED
-    assignment.responded_at = timezone.now()
-    assignment.decline_reason = reason.strip()
-    assignment.save(update_fields=["status", "responded_at", "decline_reason"])
-    audit_record(
-        actor=actor,
-        event="project.assignment.decline",
-        target=assignment,
-        after={"status": assignment.status},
-        reason=assignment.decline_reason,
-    )
-    notify(
-        event="project.assignment.decline",
-        recipients=User.objects.filter(role=Role.REVIEWER, is_active=True),
-        title=_("%(expert)s declined to review %(number)s")
-        % {"expert": assignment.expert, "number": assignment.application.number},
-        body=assignment.decline_reason,
-        url=reverse("projects:application_detail", args=[assignment.application_id]),
-    )
-    _maybe_complete_scoring(actor=actor, application_id=assignment.application_id)
+    engine.apply(ASSIGNMENT, actor=actor, obj=assignment, action="decline", reason=reason)
+    _maybe_complete_scoring(cause=actor, application_id=assignment.application_id)
     return assignment
 
 
@@ -224,6 +193,7 @@ def score_submit(
 ) -> Assignment:
     """Score every criterion of the rubric within 0…weight; once (a reviewer can reopen)."""
     assignment = _locked_assignment(assignment)
+    engine.check(ASSIGNMENT, actor, assignment, "submit")
     permissions.require(actor, "project.assignment.score", assignment)
     criteria = assignment.application.spec["criteria"]
     comments = comments or {}
@@ -265,57 +235,41 @@ def score_submit(
         )
         for criterion in criteria
     )
-    assignment.total = sum(values.values(), Decimal(0))
-    assignment.comment = comment
-    assignment.status = Assignment.Status.SUBMITTED
-    assignment.submitted_at = timezone.now()
-    assignment.save(update_fields=["total", "comment", "status", "submitted_at"])
-    audit_record(
-        actor=actor,
-        event="project.score.submit",
-        target=assignment,
-        after={"total": str(assignment.total), **{k: str(v) for k, v in values.items()}},
-    )
-    _maybe_complete_scoring(actor=actor, application_id=assignment.application_id)
+    total = sum(values.values(), Decimal(0))
+    engine.apply(
+        ASSIGNMENT, actor=actor, obj=assignment, action="submit",
+        changes={"total": total, "comment": comment},
+        payload={code: str(value) for code, value in values.items()},
+    )  # fmt: skip
+    _maybe_complete_scoring(cause=actor, application_id=assignment.application_id)
     return assignment
 
 
 @transaction.atomic
 def score_reopen(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
-    """A reviewer sends a submitted score back to its expert."""
+    """A reviewer sends a submitted score back to its expert; the application's scoring
+    reopens with it."""
     assignment = _locked_assignment(assignment)
     application = _locked(assignment.application)
-    permissions.require(actor, "project.application.review", application)
-    if assignment.status != Assignment.Status.SUBMITTED:
-        raise ValidationError(_("Only a submitted score can be reopened."))
+    engine.check(ASSIGNMENT, actor, assignment, "reopen")
     workflow.apply(actor=actor, application=application, action="reopen_scoring", reason=reason)
-    assignment.status = Assignment.Status.ACCEPTED
-    assignment.submitted_at = None
-    assignment.save(update_fields=["status", "submitted_at"])
-    audit_record(
-        actor=actor,
-        event="project.score.reopen",
-        target=assignment,
-        before={"status": Assignment.Status.SUBMITTED, "total": str(assignment.total)},
-        after={"status": assignment.status},
-        reason=reason,
-    )
-    notify(
-        event="project.score.reopen",
-        recipients=[assignment.expert],
-        title=_("Your score of %(number)s was reopened") % {"number": application.number},
-        body=reason,
-        url=reverse("projects:assignment_detail", args=[assignment.pk]),
-    )
+    engine.apply(ASSIGNMENT, actor=actor, obj=assignment, action="reopen", reason=reason,
+                 changes={"submitted_at": None},
+                 payload={"total": str(assignment.total)})  # fmt: skip
     _refresh_score(application)
     return assignment
 
 
 def _refresh_score(application: Application) -> None:
-    totals = list(
-        application.assignments.filter(status=Assignment.Status.SUBMITTED).values_list(
-            "total", flat=True
-        )
+    # A submitted assignment has its total: the "submit" transition (score_submit) is the only
+    # way to SUBMITTED, and it sets the total with the status.
+    totals = cast(
+        list[Decimal],
+        list(
+            application.assignments.filter(status=Assignment.Status.SUBMITTED).values_list(
+                "total", flat=True
+            )
+        ),
     )
     application.final_score = scoring.trimmed_mean(totals)
     application.score_spread = scoring.spread(totals)
@@ -323,7 +277,9 @@ def _refresh_score(application: Application) -> None:
     application.save(update_fields=["final_score", "score_spread", "score_count", "updated_at"])
 
 
-def _maybe_complete_scoring(*, actor: User, application_id: int) -> None:
+def _maybe_complete_scoring(*, cause: User, application_id: int) -> None:
+    """The portal's own step: once every active expert has scored (at least MIN_SCORES), the
+    application is scored; recorded as the portal's act, caused by the last expert's."""
     application = _locked(Application(pk=application_id))
     _refresh_score(application)
     active = application.assignments.exclude(status=Assignment.Status.DECLINED)
@@ -334,20 +290,16 @@ def _maybe_complete_scoring(*, actor: User, application_id: int) -> None:
         and application.score_count >= MIN_SCORES
     ):
         workflow.apply(
-            actor=actor,
+            actor=cause,
             application=application,
             action="complete_scoring",
+            automatic=True,
             # The history is shown to the applicant: the count, never the score.
             reason=_("%(count)d experts scored.") % {"count": application.score_count},
         )
 
 
 # Decision ------------------------------------------------------------------------------------
-
-
-def budget_summary(lot: CallCategory) -> dict[str, Decimal]:
-    used = _budget_used(lot)
-    return {"budget": lot.budget, "used": used, "available": lot.budget - used}
 
 
 @transaction.atomic

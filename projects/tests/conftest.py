@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from projects.tests import factories as f
+from projects import factories as f
 
 
 @pytest.fixture(autouse=True)

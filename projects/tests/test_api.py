@@ -10,12 +10,12 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.routers import DefaultRouter
 from rest_framework.test import APIClient
 
+from portal.factories import CityAgencyFactory, OrganisationFactory, UserFactory
 from portal.models import Role
-from portal.tests.factories import CityAgencyFactory, OrganisationFactory, UserFactory
 from projects import api as projects_api
+from projects import factories as f
 from projects import services
 from projects.models import Application, Assignment
-from projects.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -374,7 +374,8 @@ def test_expert_reads_the_content_only_after_declaring_no_conflict():
     assert client.get(url("applications", application.pk)).status_code == 404
     points = f.points_for(application, 80)
     scored = client.post(url("reviews", review.pk, "score"), {"points": points}, format="json")
-    assert scored.status_code == 403
+    # The state is checked before the permission (portal/workflow.py): declare first.
+    assert scored.status_code == 400
 
     accepted = client.post(url("reviews", review.pk, "accept"))
     assert accepted.status_code == 200
@@ -420,7 +421,8 @@ def test_decline_needs_a_reason_and_hides_the_content():
     assert response.status_code == 200
     assert response.json()["status"] == Assignment.Status.DECLINED
     assert response.json()["content"] is None
-    assert client.post(url("reviews", review.pk, "accept")).status_code == 403
+    # Declined: the state refuses a late acceptance, checked before the permission.
+    assert client.post(url("reviews", review.pk, "accept")).status_code == 400
 
 
 def test_score_outside_the_weight_names_the_criterion():

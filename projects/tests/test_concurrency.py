@@ -5,13 +5,13 @@ is never spent twice."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from portal.models import AuditEntry
+from portal.models import AuditEntry, StateChange
 from portal.tests.concurrency import reseed, slowed, together
+from projects import factories as f
 from projects import services
-from projects.models import Application, ApplicationEvent
+from projects.factories import WAN
+from projects.models import Application
 from projects.services import review
-from projects.tests import factories as f
-from projects.tests.factories import WAN
 
 pytestmark = [
     pytest.mark.postgres,
@@ -52,9 +52,7 @@ def test_two_reviewers_deciding_the_same_application_make_one_decision(
     decided = next(o.value for o in outcomes if o.ok)
     assert application.status == decided.status and application.status in {S.APPROVED, S.REJECTED}
     assert (application.approved_amount is not None) == (application.status == S.APPROVED)
-    events = ApplicationEvent.objects.filter(
-        application=application, action__in=["approve", "reject"]
-    )
+    events = StateChange.objects.filter(application=application, action__in=["approve", "reject"])
     assert events.count() == 1
     assert (
         AuditEntry.objects.filter(

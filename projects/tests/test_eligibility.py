@@ -5,12 +5,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from portal.factories import ApplicantFactory, OrganisationFactory, region
 from portal.identifiers import patent_check_character
 from portal.models import Organisation
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, region
 from projects import eligibility, services
+from projects import factories as f
 from projects.models import Application, DeclaredPatent
-from projects.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from portal.models import AuditEntry
+from projects import factories as f
 from projects import files, services
 from projects.models import Attachment
-from projects.tests import factories as f
+from projects.tests.helpers import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +30,6 @@ def media(settings, tmp_path):
 
 
 # Real small files ------------------------------------------------------------------------------
-
-
-def pdf() -> bytes:
-    body = (
-        b"%PDF-1.4\n"
-        b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
-        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
-    )
-    return body + b"trailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def png() -> bytes:

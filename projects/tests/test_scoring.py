@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from portal.models import Notification
+from projects import factories as f
 from projects import scoring, services
 from projects.models import Application, Assignment, ScoreItem
-from projects.tests import factories as f
 
 S = Application.Status
 D = Decimal
@@ -208,7 +208,7 @@ def test_the_weights_bound_each_criterion_and_the_total_is_their_sum(call, rev):
 def test_an_expert_cannot_score_twice(call, rev):
     application, assignments = under_review(call, rev, 3)
     assignment = score(assignments[0], 80)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="Score submitted"):
         services.score_submit(
             actor=assignment.expert,
             assignment=assignment,
@@ -220,7 +220,7 @@ def test_an_expert_cannot_score_twice(call, rev):
 
 def test_an_expert_cannot_score_before_declaring_no_conflict(call, rev):
     application, assignments = under_review(call, rev, 3)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="Awaiting conflict declaration"):
         services.score_submit(
             actor=assignments[0].expert,
             assignment=assignments[0],
@@ -260,7 +260,7 @@ def test_a_reviewer_reopens_a_score_and_rescoring_updates_the_final_score(call, 
     assert (application.score_count, application.final_score) == (3, D("70.00"))
     assert application.score_spread == D("20.00")
     assert list(
-        application.events.filter(action__in=["complete_scoring", "reopen_scoring"]).values_list(
+        application.history.filter(action__in=["complete_scoring", "reopen_scoring"]).values_list(
             "action", flat=True
         )
     ) == ["complete_scoring", "reopen_scoring", "complete_scoring"]

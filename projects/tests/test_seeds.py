@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from projects import factories as f
 from projects import seeds, services
 from projects.models import Category, KPITemplate, RubricCriterion
-from projects.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from portal.factories import UserFactory
 from portal.models import Role
-from portal.tests.factories import UserFactory
+from projects import factories as f
 from projects import services
 from projects.models import Application, Assignment, Call, Category
-from projects.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

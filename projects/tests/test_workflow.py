@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from portal.models import AuditEntry, Notification, Role
-from portal.tests.factories import UserFactory
+from portal.factories import UserFactory
+from portal.models import AuditEntry, Notification, Role, StateChange
+from projects import factories as f
 from projects import services, workflow
-from projects.models import Application, ApplicationEvent, Assignment
-from projects.tests import factories as f
+from projects.models import Application, Assignment
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,7 @@ def person(role: str, application: Application):
 
 def records(application: Application, action: str) -> tuple[int, int, int]:
     return (
-        ApplicationEvent.objects.filter(application=application, action=action).count(),
+        StateChange.objects.filter(application=application, action=action).count(),
         AuditEntry.objects.filter(
             event=f"project.application.{action}", target_id=str(application.pk)
         ).count(),
@@ -213,8 +213,8 @@ def test_the_allowed_role_makes_the_transition_and_it_is_recorded(call, rev, act
 
     application.refresh_from_db()
     assert application.status == transition.target
-    event = ApplicationEvent.objects.get(application=application, action=action)
-    assert (event.from_status, event.to_status, event.actor) == (before, transition.target, actor)
+    event = StateChange.objects.get(application=application, action=action)
+    assert (event.from_state, event.to_state, event.actor) == (before, transition.target, actor)
     assert event.reason.startswith(reason)
     audit = AuditEntry.objects.get(
         event=f"project.application.{action}", target_id=str(application.pk)
@@ -340,9 +340,11 @@ def test_scoring_completes_after_the_last_score_and_is_recorded(call, rev):
         )
     application.refresh_from_db()
     assert application.status == S.SCORED
-    event = ApplicationEvent.objects.get(application=application, action="complete_scoring")
-    assert (event.from_status, event.to_status) == (S.UNDER_REVIEW, S.SCORED)
-    assert event.actor == assignments[-1].expert
+    event = StateChange.objects.get(application=application, action="complete_scoring")
+    assert (event.from_state, event.to_state) == (S.UNDER_REVIEW, S.SCORED)
+    # The portal's own act, not the last expert's (issue 17), with the cause kept.
+    assert event.actor is None
+    assert event.payload["cause"] == assignments[-1].expert.get_username()
     assert "3 experts scored" in event.reason
     assert AuditEntry.objects.filter(
         event="project.application.complete_scoring", target_id=str(application.pk)
@@ -368,22 +370,28 @@ def test_nobody_but_the_assigned_expert_can_give_the_last_score(call, rev, role)
         )
     application.refresh_from_db()
     assert application.status == S.UNDER_REVIEW
-    assert not ApplicationEvent.objects.filter(action="complete_scoring").exists()
+    assert not StateChange.objects.filter(action="complete_scoring").exists()
 
 
-def test_complete_scoring_needs_an_actor_and_an_application_under_review(call, rev):
+def test_complete_scoring_is_only_the_portals_step_on_an_application_under_review(call, rev):
     application = under_review(call, rev)
     with pytest.raises(PermissionDenied):
         workflow.apply(actor=None, application=application, action="complete_scoring")
+    with pytest.raises(PermissionDenied):
+        workflow.apply(actor=rev, application=application, action="complete_scoring")
     with pytest.raises(ValidationError):
-        workflow.apply(actor=rev, application=draft(call, rev), action="complete_scoring")
+        workflow.apply(
+            actor=rev, application=draft(call, rev), action="complete_scoring", automatic=True
+        )
+    with pytest.raises(PermissionDenied):  # a step users take is never made "automatically"
+        workflow.apply(actor=rev, application=application, action="approve", automatic=True)
     assert not workflow.allowed(rev, application, "complete_scoring")
 
 
 def test_the_history_of_a_whole_life_cycle_reads_in_order(call, rev):
     application = acceptance_submitted(call, rev)
     services.acceptance_decide(actor=rev, application=application, accepted=True, reason="达标")
-    assert list(application.events.values_list("action", flat=True)) == [
+    assert list(application.history.values_list("action", flat=True)) == [
         "submit",
         "pass",
         "assign",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.models import Region, Role, User
 from portal.services import audit_record, notify
+from reporting import events
 from reporting.models import ExportJob, Reminder, ReturnForm, StatReturn
 from reporting.periods import Quarter
 
@@ -65,7 +66,7 @@ def _notify_region(form: ReturnForm, region: Region, quarter: Quarter, due: date
         else _("Overdue: the %(period)s return of %(region)s was due on %(due)s")
     ) % {"period": quarter, "region": region.name, "due": due.isoformat()}
     notify(
-        event=f"reporting.reminder.{kind}",
+        event=events.REMINDERS[kind],
         recipients=User.objects.filter(role=Role.CITY_AGENCY, is_active=True, region=region),
         title=title,
         body=str(form),
@@ -87,7 +88,7 @@ def export_request(*, actor: User, kind: str, params: dict) -> ExportJob:
     if kind not in EXPORT_KINDS:
         raise ValueError(kind)
     job = ExportJob.objects.create(kind=kind, params=params, requested_by=actor)
-    audit_record(actor=actor, event="reporting.export.request", target=job, after=params)
+    audit_record(actor=actor, event=events.EXPORT_REQUEST, target=job, after=params)
     transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
     return job
 

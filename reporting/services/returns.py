@@ -1,7 +1,7 @@
 """Writes of statistics returns: open, enter values (web form, workbook, API), submit, approve,
 send back, correct. Each is one atomic, permission-checked, audited function.
 
-Life cycle of a return version, declared once in TRANSITIONS:
+Life cycle of a return version, declared once in RETURN (the portal's workflow engine):
 draft → submitted → approved (locked) | returned → submitted …; an approved return is corrected
 by opening version n + 1 (draft) with a reason, the approved version staying readable.
 """
@@ -23,10 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal import permissions, uploads
+from portal import workflow as engine
 from portal.imports import marks_failure
 from portal.models import Region, Role, User
 from portal.services import audit_record, notify
-from reporting import importers
+from portal.workflow import Transition, Workflow
+from reporting import events, importers
 from reporting.models import (
     DataElement,
     DataValue,
@@ -43,41 +45,12 @@ S = StatReturn.Status
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    permission: str
-    label: object
-    reason_required: bool = False
-
-
-TRANSITIONS = {
-    t.action: t
-    for t in (
-        Transition(
-            "submit", (S.DRAFT, S.RETURNED), S.SUBMITTED, "reporting.return.edit",
-            gettext_lazy("Submit"),
-        ),
-        Transition(
-            "approve", (S.SUBMITTED,), S.APPROVED, "reporting.return.decide",
-            pgettext_lazy("statistics return", "Approve"),
-        ),
-        Transition(
-            "send_back", (S.SUBMITTED,), S.RETURNED, "reporting.return.decide",
-            gettext_lazy("Return for correction"), reason_required=True,
-        ),
-    )
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
 class Change:
     code: str
     name: str
     unit: str
     before: Decimal | None
-    after: Decimal | None
+    after: Decimal  # a change is made only by an entry with a value
     before_comment: str
     after_comment: str
 
@@ -121,7 +94,7 @@ class CheckResult:
                     "code": c.code,
                     "name": c.name,
                     "before": None if c.before is None else str(c.before),
-                    "after": None if c.after is None else str(c.after),
+                    "after": str(c.after),
                     "comment": c.after_comment,
                 }
                 for c in self.changes
@@ -240,7 +213,7 @@ def return_open(*, actor: User, form: ReturnForm, region: Region, period: str) -
             )
     except IntegrityError:
         return current.get()
-    audit_record(actor=actor, event="reporting.return.open", target=stat_return)
+    audit_record(actor=actor, event=events.RETURN_OPEN, target=stat_return)
     return stat_return
 
 
@@ -328,12 +301,12 @@ def _store(
     elements: list[DataElement] | None = None,
 ) -> CheckResult:
     now = timezone.now()
-    elements = {
+    by_code = {
         e.code: e for e in (form_elements(stat_return.form) if elements is None else elements)
     }
     new_rows, updated, history = [], [], []
     for change in result.changes:
-        element = elements[change.code]
+        element = by_code[change.code]
         history.append(
             DataValueHistory(
                 element=element,
@@ -371,7 +344,7 @@ def _store(
     if result.changes:
         audit_record(
             actor=actor,
-            event="reporting.values.store",
+            event=events.VALUES_STORE,
             target=stat_return,
             before={c.code: _json(c.before) for c in result.changes},
             after={c.code: _json(c.after) for c in result.changes},
@@ -391,7 +364,7 @@ def _update_values(
         return
     table = connection.ops.quote_name(DataValue._meta.db_table)
     listed = ", ".join(["(%s, %s, %s)"] * len(rows))
-    params = [part for row in rows for part in row]
+    params: list[int | Decimal | str | None] = [part for row in rows for part in row]
     params += [stat_return.pk, connection.ops.adapt_datetimefield_value(at), by.pk]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -495,7 +468,7 @@ def return_upload_check(
     result.upload = upload
     audit_record(
         actor=actor,
-        event="reporting.upload.check",
+        event=events.UPLOAD_CHECK,
         target=stat_return,
         after={"file": name, "problems": len(result.problems), "changes": len(result.changes)},
     )
@@ -548,55 +521,19 @@ def _reviewers():
     return User.objects.filter(role=Role.REVIEWER, is_active=True)
 
 
-def _apply(*, actor: User, stat_return: StatReturn, action: str, reason: str = "") -> StatReturn:
-    transition = TRANSITIONS[action]
-    if not stat_return.is_current or stat_return.status not in transition.sources:
-        raise ValidationError(
-            _("The return %(name)s is %(status)s; “%(action)s” is not possible now.")
-            % {
-                "name": stat_return,
-                "status": stat_return.get_status_display(),
-                "action": transition.label,
-            },
-            code="invalid_transition",
-        )
-    permissions.require(actor, transition.permission, stat_return)
-    reason = (reason or "").strip()
-    if transition.reason_required and not reason:
-        raise ValidationError({"reason": _("Give a reason: the city agency will read it.")})
-    before = stat_return.status
-    now = timezone.now()
-    stat_return.status = transition.target
-    fields = ["status"]
-    if action == "submit":
-        stat_return.submitted_at, stat_return.submitted_by = now, actor
-        fields += ["submitted_at", "submitted_by"]
-    else:
-        stat_return.decided_at, stat_return.decided_by = now, actor
-        stat_return.reason = reason
-        fields += ["decided_at", "decided_by", "reason"]
-    if transition.target == S.APPROVED:
-        stat_return.snapshot = _approved_values(stat_return)
-        fields.append("snapshot")
-    stat_return.save(update_fields=fields)
-    audit_record(
-        actor=actor,
-        event=f"reporting.return.{action}",
-        target=stat_return,
-        before={"status": before},
-        after={"status": stat_return.status},
-        reason=reason,
-    )
-    url = reverse("reporting:return_detail", args=[stat_return.pk])
-    title = _("Statistics return %(name)s: %(status)s") % {
-        "name": stat_return,
-        "status": stat_return.get_status_display(),
-    }
-    recipients = _reviewers() if action == "submit" else _agency_users(stat_return.region)
-    notify(event=f"reporting.return.{action}", recipients=recipients, title=title, body=reason,
-           url=url)  # fmt: skip
-    if stat_return.status == S.APPROVED:
-        _recompute_after_commit(stat_return)
+def _apply(
+    *,
+    actor: User,
+    stat_return: StatReturn,
+    action: str,
+    reason: str = "",
+    automatic: bool = False,
+) -> StatReturn:
+    changes = {}
+    if RETURN.transition(action).target == S.APPROVED:
+        changes["snapshot"] = _approved_values(stat_return)
+    engine.apply(RETURN, actor=actor, obj=stat_return, action=action, reason=reason,
+                 changes=changes, automatic=automatic)  # fmt: skip
     return stat_return
 
 
@@ -609,12 +546,75 @@ def _approved_values(stat_return: StatReturn) -> dict[str, dict[str, str | None]
     }
 
 
-def _recompute_after_commit(stat_return: StatReturn) -> None:
+def _recompute(stat_return: StatReturn) -> None:
+    """After an approval commits: the region's indicators from that quarter on."""
     from reporting import tasks
 
-    region_id, period = stat_return.region_id, stat_return.period
-    transaction.on_commit(lambda: tasks.recompute_progress.delay(
-        region_id=region_id, since=period, statistics_only=True))  # fmt: skip
+    tasks.recompute_progress.delay(
+        region_id=stat_return.region_id, since=stat_return.period, statistics_only=True
+    )
+
+
+def _describe(stat_return: StatReturn) -> str:
+    return _("Statistics return %(name)s") % {"name": stat_return}
+
+
+def _not_current(stat_return: StatReturn) -> str:
+    if stat_return.is_current:
+        return ""
+    return _("Version %(version)d of %(name)s has been replaced by a correction.") % {
+        "version": stat_return.version,
+        "name": stat_return,
+    }
+
+
+def _to_agency(stat_return: StatReturn):
+    return _agency_users(stat_return.region)
+
+
+def _to_reviewers(stat_return: StatReturn):
+    return _reviewers()
+
+
+_DECIDED = (("decided_at", engine.NOW), ("decided_by", engine.ACTOR), ("reason", engine.REASON))
+
+RETURN = Workflow(
+    name="reporting.return",
+    model=StatReturn,
+    view_permission="reporting.return.view",
+    guard=_not_current,
+    describe=_describe,
+    url=lambda stat_return: reverse("reporting:return_detail", args=[stat_return.pk]),
+    reason_prompt=gettext_lazy("Give a reason: the city agency will read it."),
+    transitions=(
+        Transition(
+            action="submit", sources=frozenset({S.DRAFT, S.RETURNED}), target=S.SUBMITTED,
+            permission="reporting.return.edit", label=gettext_lazy("Submit"),
+            event=events.RETURN_SUBMIT, notify=_to_reviewers,
+            stamps=(("submitted_at", engine.NOW), ("submitted_by", engine.ACTOR)),
+        ),
+        Transition(
+            action="approve", sources=frozenset({S.SUBMITTED}), target=S.APPROVED,
+            permission="reporting.return.decide",
+            label=pgettext_lazy("statistics return", "Approve"),
+            event=events.RETURN_APPROVE, notify=_to_agency, stamps=_DECIDED,
+            after_commit=(_recompute,),
+        ),
+        Transition(
+            action="auto_approve", sources=frozenset({S.SUBMITTED}), target=S.APPROVED,
+            automatic=True, label=gettext_lazy("Approved without review"),
+            event=events.RETURN_AUTO_APPROVE, notify=_to_agency, stamps=_DECIDED,
+            after_commit=(_recompute,),
+        ),
+        Transition(
+            action="send_back", sources=frozenset({S.SUBMITTED}), target=S.RETURNED,
+            permission="reporting.return.decide", label=gettext_lazy("Return for correction"),
+            event=events.RETURN_SEND_BACK, notify=_to_agency, stamps=_DECIDED,
+            reason_required=True,
+        ),
+    ),
+)  # fmt: skip
+TRANSITIONS = RETURN.by_action
 
 
 @transaction.atomic
@@ -634,17 +634,13 @@ def return_submit(*, actor: User, stat_return: StatReturn) -> StatReturn:
         raise problems_error(blocking(problems))
     stat_return = _apply(actor=actor, stat_return=stat_return, action="submit")
     if not stat_return.form.needs_approval:
-        stat_return.decided_at, stat_return.decided_by = timezone.now(), actor
-        stat_return.status = S.APPROVED
-        stat_return.snapshot = _approved_values(stat_return)
-        stat_return.save(update_fields=["status", "decided_at", "decided_by", "snapshot"])
-        audit_record(
+        stat_return = _apply(
             actor=actor,
-            event="reporting.return.approve",
-            target=stat_return,
+            stat_return=stat_return,
+            action="auto_approve",
             reason=_("The form needs no approval."),
+            automatic=True,
         )
-        _recompute_after_commit(stat_return)
     return stat_return
 
 
@@ -686,14 +682,14 @@ def return_correct(*, actor: User, stat_return: StatReturn, reason: str) -> Stat
     )
     audit_record(
         actor=actor,
-        event="reporting.return.correct",
+        event=events.RETURN_CORRECT,
         target=correction,
         before={"version": stat_return.version},
         after={"version": correction.version},
         reason=reason,
     )
     notify(
-        event="reporting.return.correct",
+        event=events.RETURN_CORRECT,
         recipients=_reviewers()
         if actor.role != Role.REVIEWER
         else _agency_users(correction.region),

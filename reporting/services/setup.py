@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.models import User
 from portal.services import audit_record, snapshot
+from reporting import events
 from reporting.models import DataElement, ReturnForm, Target, ValidationRule
 from reporting.validation import rule_check_definition
 
@@ -50,7 +51,7 @@ def element_save(
     permissions.require(actor, "reporting.setup.manage")
     data = {**data, "code": (data.get("code") or "").strip().upper()}
     renamed = element is not None and element.pk and data["code"] != element.code
-    if renamed and element.values.exists():
+    if renamed and element is not None and element.values.exists():
         raise ValidationError(
                 {"code": _("%(code)s already has reported values; its code cannot change.")
                  % {"code": element.code}}
@@ -60,7 +61,7 @@ def element_save(
         obj=element or DataElement(),
         fields=ELEMENT_FIELDS,
         data=data,
-        event="reporting.element.save",
+        event=events.ELEMENT_SAVE,
     )
     for form in forms or []:
         form.elements.add(element)
@@ -84,7 +85,7 @@ def rule_save(
         obj=rule or ValidationRule(),
         fields=RULE_FIELDS,
         data=data,
-        event="reporting.rule.save",
+        event=events.RULE_SAVE,
     )
 
 
@@ -109,7 +110,9 @@ def target_save(*, actor: User, data: dict[str, Any], target: Target | None = No
         )
     clash = Target.objects.filter(
         indicator=data["indicator"], region=data.get("region"), deadline=data["deadline"]
-    ).exclude(pk=getattr(target, "pk", None))
+    )
+    if target is not None and target.pk is not None:
+        clash = clash.exclude(pk=target.pk)
     if clash.exists():
         raise ValidationError(
             {"deadline": _("This indicator already has a target for that region and deadline.")}
@@ -119,7 +122,7 @@ def target_save(*, actor: User, data: dict[str, Any], target: Target | None = No
         obj=target or Target(created_by=actor),
         fields=TARGET_FIELDS,
         data=data,
-        event="reporting.target.save",
+        event=events.TARGET_SAVE,
     )
     if target.region_id:
         region_id = target.region_id

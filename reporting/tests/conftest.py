@@ -2,20 +2,20 @@
 
 The statistics set-up (data elements, the quarterly form, rules, indicators, targets) is seeded by
 migration 0002, so every database test has it; `seeded` re-applies it after a transactional
-test's flush.
+test's flush. PERIOD (the period tests report for) is in reporting/factories.py; the helpers that
+fill in and upload a return are in helpers.py.
 """
 
 import pytest
 from django.utils import translation
 
+from portal.factories import CityAgencyFactory, UserFactory
 from portal.models import Region, RegionCodeAlias, Role
 from portal.seeds import seed_regions
-from portal.tests.factories import CityAgencyFactory, UserFactory
+from reporting import services
+from reporting.factories import PERIOD
 from reporting.models import DataElement, Indicator, ReturnForm, Target, ValidationRule
 from reporting.seeds import seed_reporting
-
-# The period the tests report for: long past, so it is open whatever today is.
-PERIOD = "2025Q2"
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +56,11 @@ def reviewer(db):
 @pytest.fixture
 def leader(db):
     return UserFactory(username="province-leader", role=Role.LEADER)
+
+
+@pytest.fixture
+def ret(ankang, form):
+    """Ankang's draft return for PERIOD, opened by its city agency."""
+    return services.return_open(
+        actor=ankang, form=form, region=Region.objects.get(code="610900"), period=PERIOD
+    )

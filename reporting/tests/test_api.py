@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from portal.factories import ApplicantFactory
 from portal.models import Region
-from portal.tests.factories import ApplicantFactory
 from reporting import demo, exporters, services
+from reporting.factories import PERIOD
 from reporting.models import (
     DataElement,
     DataValue,
@@ -22,7 +23,6 @@ from reporting.models import (
     Target,
 )
 from reporting.services.returns import previous_values
-from reporting.tests.conftest import PERIOD
 from reporting.tests.workbooks import all_figures, cell_of, fill
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ import pytest
 
 from portal.models import Notification, Region
 from reporting import compute, services
+from reporting.factories import StatReturnFactory
 from reporting.models import (
     Indicator,
     IndicatorValue,
@@ -23,12 +24,8 @@ pytestmark = pytest.mark.django_db
 
 def approved(form: ReturnForm, region_code: str, period: str, **values) -> StatReturn:
     """An approved return holding `values` (only approved figures count)."""
-    return StatReturn.objects.create(
-        form=form,
-        region=Region.objects.get(code=region_code),
-        period=period,
-        status=StatReturn.Status.APPROVED,
-        snapshot={code: {"value": str(v), "comment": ""} for code, v in values.items()},
+    return StatReturnFactory(
+        form=form, region=Region.objects.get(code=region_code), period=period, values=values
     )
 
 
@@ -178,7 +175,7 @@ def test_approval_recomputes_after_commit(
     ret = services.return_open(
         actor=ankang, form=form, region=Region.objects.get(code="610900"), period="2025Q2"
     )
-    from reporting.tests.test_services import store_all
+    from reporting.tests.helpers import store_all
 
     store_all(ankang, ret)
     services.return_submit(actor=ankang, stat_return=ret)
@@ -213,15 +210,14 @@ def test_a_projects_acceptance_feeds_the_portal_indicator(form):
     """An accepted project counts in PROJECTS_ACCEPTED for its lead organisation's region."""
     from django.utils import timezone
 
-    from projects.models import ApplicationEvent
-    from projects.tests import factories as pf
+    from projects import factories as pf
 
     approved(form, "610900", "2025Q1", VALID_INVENTION=1)
     application = pf.submitted(pf.open_call(pf.reviewer()), 3)
-    ApplicationEvent.objects.create(
-        application=application,
+    application.history.create(
+        workflow="projects.application",
         action="accept",
-        to_status="accepted",
+        to_state="accepted",
         at=timezone.make_aware(timezone.datetime(2025, 2, 1)),
     )
     compute.recompute()
@@ -249,12 +245,7 @@ def test_reminders_before_and_after_the_due_date_once_each(ankang, form):
 
 
 def test_a_region_that_submitted_is_not_reminded(ankang, form):
-    StatReturn.objects.create(
-        form=form,
-        region=Region.objects.get(code="610900"),
-        period="2025Q2",
-        status=StatReturn.Status.SUBMITTED,
-    )
+    StatReturnFactory(form=form, status=StatReturn.Status.SUBMITTED)  # Ankang, 2025Q2
     services.reminders_send(today=date(2025, 7, 12))
     assert not Notification.objects.filter(recipient=ankang).exists()
 
@@ -287,8 +278,8 @@ def test_the_patent_pool_feeds_the_inventory_coverage(form, django_capture_on_co
 
     from patents import services as patent_services
     from patents.models import Patent
+    from portal.factories import ApplicantFactory, OrganisationFactory
     from portal.models import Organisation
-    from portal.tests.factories import ApplicantFactory, OrganisationFactory
 
     staff = ApplicantFactory(
         organisation=OrganisationFactory(
@@ -328,8 +319,8 @@ def test_conversions_recorded_in_the_pool_feed_the_amount_indicators(
     owner's city and the province, from the quarter of their date; recording recomputes."""
     from patents import services as patent_services
     from patents.models import Conversion, Patent
+    from portal.factories import ApplicantFactory, OrganisationFactory
     from portal.models import Organisation
-    from portal.tests.factories import ApplicantFactory, OrganisationFactory
 
     staff = ApplicantFactory(
         organisation=OrganisationFactory(
@@ -374,8 +365,8 @@ def test_incentive_payments_feed_the_paid_indicator(form, django_capture_on_comm
 
     from incentives import services as incentive_services
     from incentives.models import Claim, Policy
+    from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
     from portal.models import Role
-    from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 
     indicator = Indicator.objects.get(code="INCENTIVES_PAID")
     assert (indicator.name, indicator.unit) == ("奖补资金已兑付累计", "万元")
@@ -425,8 +416,8 @@ def test_portal_figures_run_to_date_in_the_quarter_in_progress(
 
     from patents import services as patent_services
     from patents.models import Conversion, Patent
+    from portal.factories import ApplicantFactory, OrganisationFactory
     from portal.models import Organisation
-    from portal.tests.factories import ApplicantFactory, OrganisationFactory
     from reporting.periods import Quarter
 
     staff = ApplicantFactory(
@@ -479,8 +470,8 @@ def test_a_projects_approval_feeds_the_approved_indicator(form, django_capture_o
     city and the province from the day of the decision; approving recomputes."""
     from django.utils import timezone
 
+    from projects import factories as pf
     from projects import services as project_services
-    from projects.tests import factories as pf
     from reporting.periods import Quarter
 
     approved(form, "610900", "2025Q1", VALID_INVENTION=1)

@@ -47,14 +47,16 @@ def reference_source(name: str, quarters, *, denominator: bool = False) -> dict:
     """What a portal source gives, from its rows one at a time (the rules of reporting/sources)."""
     from incentives.models import Payment
     from patents.models import Conversion, Patent
-    from projects.models import ApplicationEvent
+    from portal.models import StateChange
+    from projects.models import Application
 
     totals: dict = defaultdict(Decimal)
     rows: list[tuple[str, date, Decimal]] = []
     if name.startswith("projects."):
         action = {"projects.accepted": "accept", "projects.approved": "approve"}[name]
-        for event in ApplicationEvent.objects.filter(action=action):
-            region = event.application.lead_organisation.region
+        for event in StateChange.objects.filter(workflow="projects.application", action=action):
+            application = Application.objects.get(pk=event.object_id)
+            region = application.lead_organisation.region
             rows.append((region.path, timezone.localdate(event.at), Decimal(1)))
     elif name == "patents.inventory_coverage":
         for patent in Patent.objects.filter(status=Patent.Status.VALID, converted=False):
@@ -157,10 +159,9 @@ def portal_data(form):
     """Patents, conversions, payments and project events in random regions and quarters."""
     from incentives.models import Claim, Payment, Policy
     from patents.models import Conversion, Patent
+    from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
     from portal.models import Role
-    from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
-    from projects.models import ApplicationEvent
-    from projects.tests import factories as pf
+    from projects import factories as pf
 
     rng = random.Random(20250630)
     places = list(Region.objects.exclude(level=Region.Level.PROVINCE).order_by("code"))
@@ -213,8 +214,11 @@ def portal_data(form):
         )
         for _event in range(rng.randint(1, 4)):
             action = rng.choice(["accept", "approve", "pass"])
-            ApplicationEvent.objects.create(
-                application=application, action=action, to_status="accepted", at=moment(rng)
+            application.history.create(
+                workflow="projects.application",
+                action=action,
+                to_state="accepted",
+                at=moment(rng),
             )
     return rng
 

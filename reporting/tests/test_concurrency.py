@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from portal.models import AuditEntry, Region
 from portal.tests.concurrency import reseed, slowed, together
 from reporting import compute, exporters, services
+from reporting.factories import PERIOD
 from reporting.models import (
     DataValue,
     DataValueHistory,
@@ -18,8 +19,7 @@ from reporting.models import (
     StatReturn,
 )
 from reporting.services import operations, returns
-from reporting.tests.conftest import PERIOD
-from reporting.tests.test_services import stored, template_for, upload
+from reporting.tests.helpers import stored, template_for, upload
 from reporting.tests.workbooks import all_figures, fill
 
 pytestmark = [

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Border, Side
 
 from reporting import importers, layout, services
-from reporting.tests.test_services import ret, template_for  # noqa: F401
+from reporting.tests.helpers import template_for
 from reporting.tests.workbooks import all_figures, fill
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 EMPTY_ROWS = 5000
 
 
-def read(ret, content: bytes):  # noqa: F811
+def read(ret, content: bytes):
     return importers.read_return(
         io.BytesIO(content),
         name="return.xlsx",
@@ -62,7 +62,7 @@ def with_formatted_rows(content: bytes, count: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_formatted_empty_rows_below_the_table_cost_no_memory(ankang, ret):  # noqa: F811
+def test_formatted_empty_rows_below_the_table_cost_no_memory(ankang, ret):
     filled = fill(template_for(ret), all_figures(ret.form))
     padded = with_formatted_rows(filled, EMPTY_ROWS)
     plain = read(ret, filled)
@@ -74,7 +74,7 @@ def test_formatted_empty_rows_below_the_table_cost_no_memory(ankang, ret):  # no
     assert grown < 6_000_000, f"reading {EMPTY_ROWS} empty rows took {grown:,} more bytes"
 
 
-def test_a_sheet_damaged_below_its_table_is_refused_clearly(ankang, ret):  # noqa: F811
+def test_a_sheet_damaged_below_its_table_is_refused_clearly(ankang, ret):
     filled = fill(template_for(ret), all_figures(ret.form))
     damaged = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(filled)) as source, zipfile.ZipFile(damaged, "w") as target:

@@ -15,13 +15,13 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import missing_service
 from portal.models import Region
 from reporting import services
+from reporting.factories import PERIOD
 from reporting.models import DataValue
-from reporting.tests.conftest import PERIOD
-from reporting.tests.test_services import template_for
+from reporting.tests.helpers import template_for
 from reporting.tests.workbooks import all_figures, fill
+from tests.services import missing_service
 
 pytestmark = pytest.mark.django_db
 

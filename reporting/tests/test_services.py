@@ -9,55 +9,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from portal.models import AuditEntry, Notification, Region
-from reporting import exporters, services
-from reporting.models import DataValue, DataValueHistory, ReturnUpload, StatReturn
-from reporting.services.returns import previous_values
-from reporting.tests.conftest import PERIOD
+from portal.tests.helpers import with_formulas
+from reporting import services
+from reporting.factories import PERIOD
+from reporting.models import DataValueHistory, ReturnUpload, StatReturn
+from reporting.tests.helpers import store_all, stored, template_for, upload
 from reporting.tests.workbooks import all_figures, cell_of, fill
 
 pytestmark = pytest.mark.django_db
 
 S = StatReturn.Status
-
-
-def template_for(stat_return: StatReturn) -> bytes:
-    return exporters.return_template(
-        stat_return=stat_return,
-        elements=services.form_elements(stat_return.form),
-        previous=previous_values(region=stat_return.region, period=stat_return.period),
-    )
-
-
-def upload(actor, stat_return, content: bytes, name: str = "return.xlsx"):
-    return services.return_upload_check(
-        actor=actor,
-        stat_return=stat_return,
-        handle=io.BytesIO(content),
-        name=name,
-        size=len(content),
-    )
-
-
-@pytest.fixture
-def ret(ankang, form):
-    return services.return_open(
-        actor=ankang, form=form, region=Region.objects.get(code="610900"), period=PERIOD
-    )
-
-
-def stored(stat_return) -> dict[str, Decimal]:
-    return dict(
-        DataValue.objects.filter(region=stat_return.region, period=stat_return.period).values_list(
-            "element__code", "value"
-        )
-    )
-
-
-def store_all(actor, stat_return, **changes):
-    template = template_for(stat_return)
-    result = upload(actor, stat_return, fill(template, all_figures(stat_return.form, **changes)))
-    assert result.can_store, result.problems
-    return services.return_upload_apply(actor=actor, upload=result.upload)
 
 
 # Template and round trip ---------------------------------------------------------------------
@@ -182,8 +143,6 @@ def test_duplicate_code_and_formula_without_value(ankang, ret):
 def test_a_formula_with_a_computed_value_is_read_with_a_warning_at_its_cell(ankang, ret):
     """The rule of every import (portal.spreadsheets.formula_problem): the value Excel computed
     is read, and the cell is flagged so the city checks it."""
-    from portal.tests.test_spreadsheets import with_formulas
-
     template = template_for(ret)
     trainings = cell_of(template, "TRAININGS")
     content = with_formulas(

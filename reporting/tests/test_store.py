@@ -9,14 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from reporting import services
 from reporting.models import DataValue
-from reporting.tests.test_services import ret, store_all  # noqa: F401
+from reporting.tests.helpers import store_all
 from reporting.tests.workbooks import all_figures
 from reporting.validation import Entry
 
 pytestmark = pytest.mark.django_db
 
 
-def test_changed_figures_are_rewritten_in_place_and_the_rest_left_alone(ankang, ret):  # noqa: F811
+def test_changed_figures_are_rewritten_in_place_and_the_rest_left_alone(ankang, ret):
     store_all(ankang, ret)
     rows = {v.element.code: v for v in DataValue.objects.filter(region=ret.region)}
     comment = "含“引号”和 'quotes'; 注销到期商标 -- \\N"

@@ -10,13 +10,13 @@ from django.urls import reverse
 from portal.models import AuditEntry
 from reporting import services
 from reporting.models import DataValue, DataValueHistory, ReturnUpload
-from reporting.tests.test_services import ret, stored, template_for, upload  # noqa: F401
+from reporting.tests.helpers import stored, template_for, upload
 from reporting.tests.workbooks import all_figures, cell_of, fill
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_error_at_row_n_stores_nothing_and_marks_the_upload_failed(ankang, ret, monkeypatch):  # noqa: F811
+def test_an_error_at_row_n_stores_nothing_and_marks_the_upload_failed(ankang, ret, monkeypatch):
     result = upload(ankang, ret, fill(template_for(ret), all_figures(ret.form)))
     assert result.can_store
     audit_before = AuditEntry.objects.count()
@@ -43,7 +43,7 @@ def test_an_error_at_row_n_stores_nothing_and_marks_the_upload_failed(ankang, re
     assert len(stored(ret)) == len(all_figures(ret.form))
 
 
-def test_a_workbook_refused_when_applied_records_why(client, ankang, ret):  # noqa: F811
+def test_a_workbook_refused_when_applied_records_why(client, ankang, ret):
     template = template_for(ret)
     result = upload(ankang, ret, fill(template, all_figures(ret.form, TRAININGS="abc")))
     with pytest.raises(ValidationError):
@@ -58,7 +58,7 @@ def test_a_workbook_refused_when_applied_records_why(client, ankang, ret):  # no
     assert "not applied, nothing stored:" in page and cell_of(template, "TRAININGS") in page
 
 
-def test_the_same_workbook_uploaded_twice_doubles_nothing(ankang, ret):  # noqa: F811
+def test_the_same_workbook_uploaded_twice_doubles_nothing(ankang, ret):
     content = fill(template_for(ret), all_figures(ret.form))
     first = upload(ankang, ret, content)
     services.return_upload_apply(actor=ankang, upload=first.upload)

@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from portal.factories import ApplicantFactory
 from portal.models import Region
-from portal.tests.factories import ApplicantFactory
 from reporting import demo, exporters, services
+from reporting.factories import PERIOD
 from reporting.models import (
     DataElement,
     DataValue,
@@ -35,7 +36,6 @@ from reporting.models import (
 )
 from reporting.periods import Quarter
 from reporting.services.returns import previous_values
-from reporting.tests.conftest import PERIOD
 from reporting.tests.workbooks import all_figures, cell_of, fill
 
 pytestmark = pytest.mark.django_db

@@ -4,16 +4,16 @@ import time
 
 import pytest
 
-from portal.celery import app
+from config.celery import app
 from portal.models import Region
-from portal.tests.test_worker import broker_url, celery_worker, redis_broker  # noqa: F401
 from reporting import tasks
 from reporting.models import IndicatorValue, ProgressSnapshot, StatReturn
+from tests.services import broker_url
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-def test_progress_is_recomputed_by_a_real_worker_and_twice_is_the_same(seeded, celery_worker):  # noqa: F811
+def test_progress_is_recomputed_by_a_real_worker_and_twice_is_the_same(seeded, celery_worker):
     queue, log = celery_worker
     ankang = Region.objects.get(code="610900")
     for period, count in [("2024Q3", 300), ("2025Q2", 350)]:

@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from portal.celery import app
+from config.celery import app
 from portal.models import Region
-from portal.tests.test_worker import broker_url, database_url, redis_broker  # noqa: F401
 from reporting import compute, tasks
 from reporting.models import IndicatorValue, ProgressSnapshot, StatReturn
+from tests.services import broker_url, database_url
 
 pytestmark = [
     pytest.mark.services,
@@ -49,7 +49,7 @@ def start_worker(queue: str, log: Path, *, paused: Path | None = None, pool: str
         extra = {"PAUSE_IN": PAUSE_IN, "PAUSE_MARKER": str(paused)}
     with log.open("a") as out:
         return subprocess.Popen(
-            [sys.executable, *command, "-A", "portal", "worker", f"--pool={pool}",
+            [sys.executable, *command, "-A", "config", "worker", f"--pool={pool}",
              "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-Q", queue, "--loglevel=INFO"],
             env={**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker_url(),

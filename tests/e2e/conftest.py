@@ -34,8 +34,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from portal.models import Region, RegionCodeAlias
 from portal.seeds import seed_regions
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.services import missing_service
 
 E2E_DIR = Path(__file__).resolve().parent
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -53,14 +52,6 @@ VIEWPORT = {"width": 1280, "height": 900}
 LOCALE = "zh-CN"
 
 expect.set_options(timeout=TIMEOUT_MS)
-
-
-def missing_service(message: str) -> None:
-    """Skip locally; fail in CI. Same rule as `missing_service` in the root conftest.py (copied:
-    the root conftest is not importable by a stable module name from a test package)."""
-    if IN_CI:
-        pytest.fail(f"CI requires this service: {message}", pytrace=False)
-    pytest.skip(message)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -142,7 +133,7 @@ class DemoData:
 
 @pytest.fixture
 def demo_data(live_site) -> DemoData:
-    from portal.management.commands.load_demo import USERS
+    from portal.demo import USERS
 
     call_command("load_demo", "--not-production", stdout=io.StringIO())
     return DemoData(

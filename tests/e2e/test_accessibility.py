@@ -9,7 +9,7 @@
   collapses, charts take the width they get.
 * At 1280 px the navigation bar is one row for every role.
 
-The pages are the access matrix's (tests/test_access_matrix.py MATRIX): every page URL that
+The pages are the access matrix's (tests/access_matrix.py MATRIX): every page URL that
 answers GET, visited with the demo data (`load_demo`) as a demo user of each kind that may read
 it; the matrix's objects are replaced by demo objects in the same state (`OBJECTS`). The
 anonymous pages (login, registration, the second-factor code) and the error pages are visited
@@ -35,8 +35,8 @@ from incentives.models import Claim, Policy
 from portal import errors
 from portal.models import Region, User
 from projects.models import Application, Assignment, Call
-from tests.e2e.test_csp import ROLES
-from tests.test_access_matrix import ANON, MATRIX, Case, routes
+from tests.access_matrix import ANON, MATRIX, Case, routes
+from tests.e2e.helpers import ROLES
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")

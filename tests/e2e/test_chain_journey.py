@@ -50,20 +50,19 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from config.celery import app
 from incentives.models import Claim
 from patents.models import Conversion, Patent
-from portal.celery import app
 from portal.models import Organisation, User
-from portal.tests.test_worker import database_url, redis_broker  # noqa: F401
 from projects import services as project_services
 from projects.demo import open_call
+from projects.factories import PATENTS, points_for
 from projects.models import Application, Assignment
 from projects.services import NARRATIVE_SECTIONS
-from projects.tests.factories import PATENTS, points_for
 from reporting.exporters import OTHER_SHEET
 from reporting.models import Indicator, IndicatorValue
 from reporting.periods import Quarter
-from tests.e2e.conftest import missing_service
+from tests.services import database_url, missing_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.services]
 
@@ -98,7 +97,7 @@ ADDED = {
 
 
 @pytest.fixture
-def chain_worker(redis_broker, demo_data, tmp_path) -> Iterator[Path]:  # noqa: F811
+def chain_worker(redis_broker, demo_data, tmp_path) -> Iterator[Path]:
     """A real `celery worker` on the broker of the settings and the live server's database.
 
     The demo data is loaded first, in-process; from then on every task the live server queues
@@ -108,7 +107,7 @@ def chain_worker(redis_broker, demo_data, tmp_path) -> Iterator[Path]:  # noqa: 
     """
     if not settings.CELERY_BROKER_URL:
         missing_service("needs Redis as the broker: set CELERY_BROKER_URL=redis://HOST:6379/N")
-    url = redis_broker  # the settings' broker, reachable (portal/tests/test_worker.py)
+    url = redis_broker  # the settings' broker, reachable (the root conftest.py)
     log = tmp_path / "worker.log"
     env = {
         **os.environ,
@@ -120,7 +119,7 @@ def chain_worker(redis_broker, demo_data, tmp_path) -> Iterator[Path]:  # noqa: 
     with log.open("w") as out:
         worker = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "portal", "worker",
+                sys.executable, "-m", "celery", "-A", "config", "worker",
                 "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
                 "--purge", "-n", f"chain-{uuid.uuid4().hex[:8]}@%h", "--loglevel=INFO",
             ],

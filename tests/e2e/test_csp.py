@@ -1,6 +1,6 @@
 """The Content-Security-Policy in a real browser (issue 8).
 
-The policy blocks inline scripts, inline event handlers and style attributes (portal/settings.py).
+The policy blocks inline scripts, inline event handlers and style attributes (config/settings.py).
 Chromium reports each thing it blocks as a `securitypolicyviolation` event and a console message
 naming the "Content Security Policy"; both are collected while every role walks through its main
 pages (every entry of its navigation bar, plus the detail, print, chart and admin pages), and
@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from incentives.models import Claim
 from portal.models import User
 from projects.models import Application, Assignment
+from tests.e2e.helpers import ROLES
 
 # Runs before any script of each page; Playwright injects it outside the page's policy.
 WATCH = """
@@ -29,19 +30,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 // The print dialogue would block a headless browser: count the calls instead.
 window.print = () => { window.__printed = (window.__printed || 0) + 1; };
 """
-
-ROLES = [
-    "enterprise",
-    "university",
-    "reviewer",
-    "expert",
-    "ankang",
-    "leader",
-    "sysadmin",
-    "secadmin",
-    "auditadmin",
-]
-
 
 # Who hovers which chart: (page, chart element).
 CHARTS = {

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from incentives.entitlement import money
 from incentives.models import Budget, Claim, Payment, Policy
-from incentives.services import budget_status
+from incentives.selectors import budget_status
 from portal.models import Qualification, User
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

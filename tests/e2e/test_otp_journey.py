@@ -9,8 +9,8 @@ import time
 from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
+from portal.factories import UserFactory
 from portal.models import Role
-from portal.tests.factories import UserFactory
 
 PASSWORD = "Pass-word-2025"  # the factories' password
 

@@ -14,9 +14,9 @@ from decimal import Decimal
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from projects.factories import PATENTS
 from projects.models import Application, Assignment, Call
 from projects.services import NARRATIVE_SECTIONS
-from projects.tests.factories import PATENTS
 
 # Five experts' totals; the highest (95) and lowest (55) are dropped: (80 + 75 + 70) / 3 = 75.
 TOTALS = [95, 80, 75, 70, 55]

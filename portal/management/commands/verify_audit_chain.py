@@ -17,9 +17,10 @@ class Command(BaseCommand):
         start = (
             f"checkpoint after entry {result.start.last_id}" if result.start else "the first entry"
         )
-        if not result.ok:
+        problem = result.problem
+        if problem is not None:  # not result.ok
             raise CommandError(
-                f"Audit chain BROKEN ({result.problem.kind}): {result.problem.message} "
+                f"Audit chain BROKEN ({problem.kind}): {problem.message} "
                 f"({result.checked} entries verified from {start}.)",
                 returncode=1,
             )

@@ -1,8 +1,13 @@
+"""Builders of the portal's rows for tests: organisations, users of each role, qualifications.
+
+Regions are seeded by migration; builders use the real ones rather than making new ones.
+"""
+
 import factory
 from factory.django import DjangoModelFactory
 
 from portal.identifiers import credit_code_check_character
-from portal.models import Organisation, Region, Role, User
+from portal.models import Organisation, Qualification, Region, Role, User
 
 
 def region(code: str) -> Region:
@@ -10,9 +15,18 @@ def region(code: str) -> Region:
     return Region.objects.get(code=code)
 
 
+def credit_code(body17: str) -> str:
+    """The unified social credit code of these 17 characters, its check character added."""
+    return body17 + credit_code_check_character(body17)
+
+
 def valid_credit_code(n: int) -> str:
-    body = f"91610900{n:09d}"
-    return body + credit_code_check_character(body)
+    return credit_code(f"91610900{n:09d}")
+
+
+def wrong_check(code: str) -> str:
+    """The same code with another last character: a check character that does not match."""
+    return code[:-1] + ("1" if code[-1] != "1" else "2")
 
 
 class OrganisationFactory(DjangoModelFactory):
@@ -51,3 +65,15 @@ class ApplicantFactory(UserFactory):
 class CityAgencyFactory(UserFactory):
     role = Role.CITY_AGENCY
     region = factory.LazyFunction(lambda: region("610900"))
+
+
+class QualificationFactory(DjangoModelFactory):
+    """A recognition of an enterprise: by default a national little giant of 2024."""
+
+    class Meta:
+        model = Qualification
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    kind = Qualification.Kind.LITTLE_GIANT
+    year = 2024
+    source = "第六批名单"

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "incentives",
     "exchange",
     "reporting",
+    # Top of the dependency graph: `manage.py load_demo` calls every app's demo.py.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -95,9 +97,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
-ASGI_APPLICATION = "portal.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -232,6 +234,8 @@ content_security_policy = {
         "object-src": ["'none'"],
     }
 }
+CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None
+CONTENT_SECURITY_POLICY_REPORT_ONLY: dict[str, dict[str, list[str]]] | None
 if env_bool("CSP_REPORT_ONLY", False):
     CONTENT_SECURITY_POLICY = None
     CONTENT_SECURITY_POLICY_REPORT_ONLY = content_security_policy

@@ -1,13 +1,19 @@
-"""Builders for project tests. They go through the services, so a test starts from states the
-portal itself can reach, never from rows it could not have written."""
+"""Builders of project states for tests. They go through the services, so a test starts from
+states the portal itself can reach, never from rows it could not have written."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
+from portal.factories import (
+    ApplicantFactory,
+    OrganisationFactory,
+    QualificationFactory,
+    UserFactory,
+    region,
+)
 from portal.models import Organisation, Qualification, Role
-from portal.tests.factories import ApplicantFactory, OrganisationFactory, UserFactory, region
 from projects import services
 from projects.models import Application, Assignment, Call, CallCategory, Category, ExpertProfile
 
@@ -34,7 +40,7 @@ def reviewer(**kwargs):
 
 
 def expert(field: str = ExpertProfile.Field.EQUIPMENT, organisation=None, **kwargs):
-    user = UserFactory(role=Role.EXPERT, organisation=organisation, **kwargs)
+    user = UserFactory.create(role=Role.EXPERT, organisation=organisation, **kwargs)
     ExpertProfile.objects.create(user=user, field=field)
     return user
 
@@ -50,7 +56,7 @@ def applicant(kind: str = Organisation.Kind.ENTERPRISE, region_code: str = "6109
 
 
 def listing_reserve(organisation, year: int = 2023):
-    return Qualification.objects.create(
+    return QualificationFactory(
         organisation=organisation,
         kind=Qualification.Kind.LISTING_RESERVE,
         year=year,
@@ -149,5 +155,6 @@ def points_for(application: Application, total) -> dict[str, Decimal]:
         give = min(Decimal(criterion["weight"]), remaining)
         points[criterion["code"]] = give
         remaining -= give
-    assert remaining == 0, "total above 100"
+    if remaining:
+        raise ValueError(f"total above 100: {remaining} left over")
     return points
