@@ -358,11 +358,11 @@ def raw_read(data: bytes) -> int:
 def _filled_workbook(stat_return, step: int) -> bytes:
     """The template the portal hands the city for this return (as its view builds it), with
     every figure filled in and the stocks raised by `step` (a change to store)."""
-    from reporting import exporters, services
-    from reporting.services.returns import previous_values
+    from reporting import exporters, selectors
+    from reporting.selectors import previous_values
 
-    elements = services.form_elements(stat_return.form)
-    stored = services.current_values(stat_return)
+    elements = selectors.form_elements(stat_return.form)
+    stored = selectors.current_values(stat_return)
     current = {}
     for element in elements:
         row = stored.get(element.code)
@@ -422,7 +422,7 @@ def measure_upload(extra: int, repeat: int, *, padding: int = 0) -> dict:
 
     from bench.data import users
     from portal.models import Region
-    from reporting import services
+    from reporting import selectors, services
     from reporting.models import ReturnForm, StatReturn
     from reporting.seeds import FORM
 
@@ -463,7 +463,7 @@ def measure_upload(extra: int, repeat: int, *, padding: int = 0) -> dict:
                 return _padded(data, padding) if padding else data
 
             data = workbook()
-            figures["rows"] = len(services.form_elements(form))
+            figures["rows"] = len(selectors.form_elements(form))
             figures["padding"] = padding
             figures["kb"] = len(data) / 1024
             # The three in turn, each round on a new workbook (a commit needs its own dry run):

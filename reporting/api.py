@@ -159,7 +159,7 @@ class StatReturnViewSet(PerAction, viewsets.ReadOnlyModelViewSet):
     def values(self, request: AuthenticatedRequest, pk=None) -> Response:
         """Enter values ({"values": [{"code", "value", "comment"}]}); `?dry_run=1` only checks."""
         stat_return = self.get_object()
-        elements = {e.code: e for e in services.form_elements(stat_return.form)}
+        elements = {e.code: e for e in selectors.form_elements(stat_return.form)}
         problems, entries = [], {}
         for item in _input(ValuesSerializer, request.data)["values"]:
             code = item["code"].strip().upper()

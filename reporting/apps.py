@@ -10,8 +10,9 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import eventbus
-        from reporting import home, permissions  # noqa: F401  (registers the access rules)
-        from reporting.services import returns  # noqa: F401  (declares the return workflow)
+
+        # permissions registers the access rules; workflow declares the return workflow.
+        from reporting import home, permissions, workflow  # noqa: F401
         from reporting.sources import SOURCES
 
         home.register_panels()

@@ -14,6 +14,7 @@ from portal import permissions
 from portal.models import Region, User
 from reporting.models import (
     DataElement,
+    DataValue,
     DataValueHistory,
     Indicator,
     IndicatorValue,
@@ -24,6 +25,7 @@ from reporting.models import (
     ValidationRule,
 )
 from reporting.periods import Quarter
+from reporting.validation import Entry
 
 TREND_QUARTERS = 8
 
@@ -336,3 +338,65 @@ def export_job_get(*, user: User, pk: int):
     if job is None:
         raise Http404
     return job
+
+
+# What the return services read ----------------------------------------------------------------
+
+
+def form_elements(form: ReturnForm) -> list[DataElement]:
+    return list(form.elements.filter(is_active=True).order_by("sort", "code"))
+
+
+def active_rules() -> list[ValidationRule]:
+    return list(ValidationRule.objects.filter(is_active=True))
+
+
+def previous_values(*, region: Region, period: str) -> dict[str, Decimal]:
+    previous = str(Quarter.parse(period).previous())
+    return dict(
+        DataValue.objects.filter(region=region, period=previous).values_list(
+            "element__code", "value"
+        )
+    )
+
+
+def current_values(stat_return: StatReturn) -> dict[str, DataValue]:
+    return {
+        v.element.code: v
+        for v in DataValue.objects.filter(
+            region=stat_return.region, period=stat_return.period
+        ).select_related("element")
+    }
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored figure as a check needs it (no model instance: a long return holds one small
+    tuple per row), with the row's id to update it by."""
+
+    pk: int
+    value: Decimal
+    comment: str
+
+
+def stored_figures(stat_return: StatReturn) -> tuple[dict[str, Stored], dict[str, Decimal]]:
+    """What is stored for the return's region: this period's figures (code → Stored) and the
+    previous period's values (code → value, for prev() in the rules), in one query."""
+    previous = str(Quarter.parse(stat_return.period).previous())
+    rows = DataValue.objects.filter(
+        region=stat_return.region, period__in=[stat_return.period, previous]
+    ).values_list("period", "element__code", "pk", "value", "comment")
+    current, before = {}, {}
+    for period, code, pk, value, comment in rows:
+        if period == previous:
+            before[code] = value
+        else:
+            current[code] = Stored(pk, value, comment)
+    return current, before
+
+
+def stored_entries(stat_return: StatReturn) -> dict[str, Entry]:
+    return {
+        code: Entry(code=code, value=v.value, comment=v.comment, cell=code)
+        for code, v in current_values(stat_return).items()
+    }

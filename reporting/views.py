@@ -29,7 +29,8 @@ from reporting.forms import (
 )
 from reporting.models import DataElement, ExportJob, ReturnForm, ReturnUpload, StatReturn
 from reporting.periods import Quarter, quarter_choices
-from reporting.services.returns import RETURN, previous_values
+from reporting.selectors import previous_values
+from reporting.workflow import RETURN
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPENABLE_QUARTERS = 8
@@ -122,7 +123,7 @@ def return_open(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _value_rows(stat_return: StatReturn, *, version: StatReturn | None = None) -> list[dict]:
-    elements = services.form_elements(stat_return.form)
+    elements = selectors.form_elements(stat_return.form)
     previous = previous_values(region=stat_return.region, period=stat_return.period)
     if version is not None and version.snapshot is not None:
         stored = {
@@ -131,7 +132,7 @@ def _value_rows(stat_return: StatReturn, *, version: StatReturn | None = None) -
         }
     else:
         stored = {
-            code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
+            code: (v.value, v.comment) for code, v in selectors.current_values(stat_return).items()
         }
     return [
         {
@@ -191,10 +192,10 @@ def return_template(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     content = exporters.return_template(
         stat_return=stat_return,
-        elements=services.form_elements(stat_return.form),
+        elements=selectors.form_elements(stat_return.form),
         previous=previous_values(region=stat_return.region, period=stat_return.period),
         current={
-            code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
+            code: (v.value, v.comment) for code, v in selectors.current_values(stat_return).items()
         },
     )
     audit_record(actor=request.user, event=events.RETURN_TEMPLATE, target=stat_return)
@@ -306,9 +307,9 @@ def return_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
     if not permissions.can(request.user, "reporting.return.edit", stat_return):
         raise PermissionDenied("reporting.return.edit")
-    elements = services.form_elements(stat_return.form)
+    elements = selectors.form_elements(stat_return.form)
     initial = {
-        code: (v.value, v.comment) for code, v in services.current_values(stat_return).items()
+        code: (v.value, v.comment) for code, v in selectors.current_values(stat_return).items()
     }
     form = ValuesForm(
         request.POST if request.method == "POST" else None,

@@ -35,6 +35,7 @@ from projects import services as project_services
 from projects.models import Assignment, ExpertProfile
 from projects.tests.helpers import pdf
 from reporting import exporters as reporting_exporters
+from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
 from reporting.models import (
     DataElement,
@@ -45,7 +46,7 @@ from reporting.models import (
     Target,
     ValidationRule,
 )
-from reporting.services.returns import previous_values
+from reporting.selectors import previous_values
 from reporting.tests.workbooks import all_figures, fill
 
 # The users the matrix asks about, by key: two per role. Applicants come in two kinds (the patent
@@ -296,7 +297,7 @@ def _incentives(world: World) -> None:
 def _filled(stat_return) -> bytes:
     template = reporting_exporters.return_template(
         stat_return=stat_return,
-        elements=reporting_services.form_elements(stat_return.form),
+        elements=reporting_selectors.form_elements(stat_return.form),
         previous=previous_values(region=stat_return.region, period=stat_return.period),
     )
     return fill(template, all_figures(stat_return.form))
@@ -350,7 +351,7 @@ def _reporting(world: World) -> None:
     world.add("return_ak", draft)
     world.add("upload_ak", draft.uploads.get())
     world.files["workbook"] = _filled(draft)
-    world.files["element"] = reporting_services.form_elements(form)[0].code
+    world.files["element"] = reporting_selectors.form_elements(form)[0].code
 
     submitted = reporting_services.return_open(
         actor=u["city_xa"], form=form, region=xian, period=PERIOD

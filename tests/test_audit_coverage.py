@@ -38,6 +38,7 @@ from portal.services import audit_record
 from projects import factories as pf
 from projects import services as project_services
 from reporting import exporters as reporting_exporters
+from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
 from reporting.models import ExportJob, ReturnForm
 
@@ -163,7 +164,7 @@ def _return_upload() -> Case:
     agency, stat_return = _stat_return()
     content = reporting_exporters.return_template(
         stat_return=stat_return,
-        elements=reporting_services.form_elements(stat_return.form),
+        elements=reporting_selectors.form_elements(stat_return.form),
         previous={},
         current={},
     )

@@ -35,7 +35,7 @@ from projects import factories as pf
 from projects.models import Assignment
 from projects.workflow import APPLICATION, ASSIGNMENT
 from reporting.factories import StatReturnFactory
-from reporting.services.returns import RETURN
+from reporting.workflow import RETURN
 
 pytestmark = pytest.mark.django_db
 

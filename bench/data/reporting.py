@@ -203,7 +203,8 @@ def generate(scale: Scale, *, fresh: bool = False) -> None:
         StatReturn,
     )
     from reporting.seeds import FORM
-    from reporting.services.returns import _json, form_elements
+    from reporting.selectors import form_elements
+    from reporting.services.returns import _json
 
     with part(PART, fresh=fresh) as todo:
         if not todo:

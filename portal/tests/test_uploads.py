@@ -26,8 +26,9 @@ from portal.tests.upload_paths import PATHS, Target, post
 from projects import services as project_services
 from projects.models import Attachment
 from reporting import exporters as reporting_exporters
+from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
-from reporting.services.returns import previous_values
+from reporting.selectors import previous_values
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +221,7 @@ def test_every_app_stores_uploads_under_a_server_made_name(settings):
     ).patent_import  # fmt: skip
     agency, stat_return = paths.opened_return()
     template = reporting_exporters.return_template(
-        stat_return=stat_return, elements=reporting_services.form_elements(stat_return.form),
+        stat_return=stat_return, elements=reporting_selectors.form_elements(stat_return.form),
         previous=previous_values(region=stat_return.region, period=stat_return.period),
     )  # fmt: skip
     upload = reporting_services.return_upload_check(

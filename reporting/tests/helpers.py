@@ -5,16 +5,16 @@ return of Ankang for PERIOD) is in conftest.py."""
 import io
 from decimal import Decimal
 
-from reporting import exporters, services
+from reporting import exporters, selectors, services
 from reporting.models import DataValue, StatReturn
-from reporting.services.returns import previous_values
+from reporting.selectors import previous_values
 from reporting.tests.workbooks import all_figures, fill
 
 
 def template_for(stat_return: StatReturn) -> bytes:
     return exporters.return_template(
         stat_return=stat_return,
-        elements=services.form_elements(stat_return.form),
+        elements=selectors.form_elements(stat_return.form),
         previous=previous_values(region=stat_return.region, period=stat_return.period),
     )
 

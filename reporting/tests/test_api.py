@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from portal.factories import ApplicantFactory
 from portal.models import Region
-from reporting import demo, exporters, services
+from reporting import demo, exporters, selectors, services
 from reporting.factories import PERIOD
 from reporting.models import (
     DataElement,
@@ -22,7 +22,7 @@ from reporting.models import (
     StatReturn,
     Target,
 )
-from reporting.services.returns import previous_values
+from reporting.selectors import previous_values
 from reporting.tests.workbooks import all_figures, cell_of, fill
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def xian_ret(xian, form):
 def template_for(stat_return: StatReturn) -> bytes:
     return exporters.return_template(
         stat_return=stat_return,
-        elements=services.form_elements(stat_return.form),
+        elements=selectors.form_elements(stat_return.form),
         previous=previous_values(region=stat_return.region, period=stat_return.period),
     )
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 from openpyxl.styles import Border, Side
 
-from reporting import importers, layout, services
+from reporting import importers, layout, selectors
 from reporting.tests.helpers import template_for
 from reporting.tests.workbooks import all_figures, fill
 
@@ -31,7 +31,7 @@ def read(ret, content: bytes):
         name="return.xlsx",
         size=len(content),
         max_bytes=10 * 1024 * 1024,
-        elements=services.form_elements(ret.form),
+        elements=selectors.form_elements(ret.form),
     )
 
 

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from portal.factories import ApplicantFactory
 from portal.models import Region
-from reporting import demo, exporters, services
+from reporting import demo, exporters, selectors, services
 from reporting.factories import PERIOD
 from reporting.models import (
     DataElement,
@@ -35,7 +35,7 @@ from reporting.models import (
     Target,
 )
 from reporting.periods import Quarter
-from reporting.services.returns import previous_values
+from reporting.selectors import previous_values
 from reporting.tests.workbooks import all_figures, cell_of, fill
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def xian_ret(xian, form):
 def template_for(stat_return: StatReturn) -> bytes:
     return exporters.return_template(
         stat_return=stat_return,
-        elements=services.form_elements(stat_return.form),
+        elements=selectors.form_elements(stat_return.form),
         previous=previous_values(region=stat_return.region, period=stat_return.period),
     )
 
@@ -715,7 +715,7 @@ def test_reviewer_creates_a_data_element_that_joins_the_form(client, reviewer, f
     element = DataElement.objects.get(code="NEW_LICENCES")
     assert (element.unit, element.value_type, element.kind) == ("件", "integer", "flow")
     assert form.elements.filter(pk=element.pk).exists()
-    assert "NEW_LICENCES" in {e.code for e in services.form_elements(form)}
+    assert "NEW_LICENCES" in {e.code for e in selectors.form_elements(form)}
 
 
 def test_city_agency_cannot_create_a_data_element(client, ankang, form):
