@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from portal.identifiers import normalise_credit_code, parse_patent_number
-from reporting.numbers import NumberError, parse_number
+from portal.numbers import NumberError, parse_number
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 WAN = Decimal(10_000)

@@ -7,13 +7,14 @@ rate multiplies a base.
     base × rate, capped at X per claim, less Y already received under the cumulative cap = Z
 """
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
 from django.utils.translation import gettext as _
+
+from portal.dates import add_months
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -80,13 +81,6 @@ class Entitlement:
 def money(value: Decimal) -> str:
     """1234567.8 → 1,234,567.80"""
     return f"{value:,.2f}"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the last day of the month when it has no such day)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _base(rule: Rule, figures: Figures, lines: list[Line], errors: dict) -> Decimal | None:

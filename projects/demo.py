@@ -26,6 +26,7 @@ from typing import Any, cast
 from django.db.models import Count
 from django.utils import timezone
 
+from portal.dates import add_months
 from portal.models import Organisation, User
 from portal.services import audit_record
 from projects import events, seeds, services
@@ -392,8 +393,8 @@ class _Builder:
         """
         application.refresh_from_db()
         before = {"start_date": str(application.start_date), "end_date": str(application.end_date)}
-        start = services.add_months(self.today, -months)
-        end = services.add_months(start, application.period_months)
+        start = add_months(self.today, -months)
+        end = add_months(start, application.period_months)
         Application.objects.filter(pk=application.pk).update(start_date=start, end_date=end)
         audit_record(
             actor=None,

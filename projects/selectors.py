@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal import permissions
+from portal.dates import add_months
 from portal.models import Role, StateChange, User
 from portal.workflow import history as workflow_history
 from projects import scoring
@@ -27,7 +28,7 @@ from projects.models import (
     KPICommitment,
     ProgressReport,
 )
-from projects.services import PROGRESS_INTERVAL_MONTHS, add_months, conflicted_organisation_ids
+from projects.services import PROGRESS_INTERVAL_MONTHS, conflicted_organisation_ids
 
 S = Application.Status
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from portal import permissions
 from portal.api import Can
 from portal.models import Region
+from portal.numbers import NumberError, parse_number
 from portal.ratelimits import UPLOAD, api_limit
 from portal.types import AuthenticatedRequest
 from reporting import selectors, services
@@ -30,7 +31,6 @@ from reporting.models import (
     StatReturn,
     Target,
 )
-from reporting.numbers import NumberError, parse_number
 from reporting.serializers import (
     DataElementSerializer,
     DataValueSerializer,

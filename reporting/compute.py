@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.models import Region
+from portal.periods import Quarter
 from reporting import progress
 from reporting.models import (
     DataElement,
@@ -44,7 +45,6 @@ from reporting.models import (
     StatReturn,
     Target,
 )
-from reporting.periods import Quarter
 from reporting.sources import SOURCES
 
 Snapshot = ProgressSnapshot.Status

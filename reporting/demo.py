@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Region, Role, User
+from portal.periods import Quarter
 from portal.services import audit_record
 from reporting import compute, events
 from reporting.models import (
@@ -31,7 +32,6 @@ from reporting.models import (
     Target,
     ValidationRule,
 )
-from reporting.periods import Quarter
 from reporting.seeds import FORM, seed_reporting
 
 FIRST = Quarter(2023, 2)

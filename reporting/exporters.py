@@ -16,10 +16,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal import spreadsheets
+from portal.periods import Quarter
 from portal.spreadsheets import local_time, safe
 from reporting import layout
 from reporting.models import DataElement, StatReturn
-from reporting.periods import Quarter
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")

@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import BootstrapMixin
 from portal.models import Region
+from portal.numbers import NumberError, parse_number
+from portal.periods import Quarter
 from reporting.models import DataElement, Indicator, ReturnForm, ValidationRule
-from reporting.numbers import NumberError, parse_number
-from reporting.periods import Quarter
 from reporting.validation import Entry
 
 

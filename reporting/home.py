@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from portal.home import HomePanel, register
 from portal.models import Region, User
+from portal.periods import Quarter
 from reporting import selectors
 from reporting.models import ProgressSnapshot, StatReturn
-from reporting.periods import Quarter
 
 
 def _agency(user: User) -> dict:

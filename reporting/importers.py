@@ -2,7 +2,7 @@
 
 Touches no database table except to look codes up: the service decides what is stored. Every
 problem names its sheet and cell. Numbers typed as text, with thousands separators, full-width
-digits or surrounding spaces are read (`reporting.numbers`); an ambiguous one is an error.
+digits or surrounding spaces are read (`portal.numbers`); an ambiguous one is an error.
 """
 
 from collections.abc import Iterator
@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from portal import spreadsheets, uploads
+from portal.numbers import NumberError, parse_number
+from portal.periods import Quarter
 from portal.selectors import region_by_code
 from reporting import layout
 from reporting.models import DataElement
-from reporting.numbers import NumberError, parse_number
-from reporting.periods import Quarter
 from reporting.validation import Entry, Problem
 
 # A workbook of this kind is a few kilobytes; an archive that inflates past this is refused

@@ -5,7 +5,7 @@ return form grouping them, data values keyed by (element, period, region) with a
 cell, and validation rules over elements of this and the previous period. Targets are first-class
 objects; progress is computed by Celery into snapshots, so dashboards never sum raw rows.
 
-Periods are strings such as "2025Q2", parsed in one place (`reporting.periods`); they sort in
+Periods are strings such as "2025Q2", parsed in one place (`portal.periods`); they sort in
 time order as text.
 """
 

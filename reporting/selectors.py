@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from portal import permissions
 from portal.models import Region, User
+from portal.periods import Quarter
 from reporting.models import (
     DataElement,
     DataValue,
@@ -24,7 +25,6 @@ from reporting.models import (
     Target,
     ValidationRule,
 )
-from reporting.periods import Quarter
 from reporting.validation import Entry
 
 TREND_QUARTERS = 8
@@ -400,3 +400,61 @@ def stored_entries(stat_return: StatReturn) -> dict[str, Entry]:
         code: Entry(code=code, value=v.value, comment=v.comment, cell=code)
         for code, v in current_values(stat_return).items()
     }
+
+
+# What the exchange reports to the national level ---------------------------------------------
+
+
+def latest_approved_period() -> str | None:
+    """The latest quarter with an approved return."""
+    return (
+        StatReturn.objects.filter(status=StatReturn.Status.APPROVED)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ApprovedFigure:
+    region_code: str
+    region: str
+    element_code: str
+    element: str
+    unit: str
+    value: Decimal
+
+
+def approved_figures(period: str) -> list[ApprovedFigure]:
+    """The approved figures of one quarter, one per region and data element, in region and
+    form order: each (form, region) gives the values of its latest approved version (kept with
+    it, so a correction in progress does not leak), as the reporting engine counts them."""
+    approved = (
+        StatReturn.objects.filter(status=StatReturn.Status.APPROVED, period=period)
+        .select_related("region")
+        .order_by("version", "pk")
+    )
+    # Later approved versions overwrite earlier ones, element by element.
+    values: dict[tuple[str, str], Decimal] = {}
+    regions: dict[str, str] = {}
+    for stat_return in approved:
+        regions[stat_return.region.code] = stat_return.region.name
+        for code, cell in (stat_return.snapshot or {}).items():
+            if cell.get("value") is not None:
+                values[(stat_return.region.code, code)] = Decimal(cell["value"])
+    elements = {e.code: e for e in DataElement.objects.filter(code__in={c for _r, c in values})}
+    ordered = sorted(
+        (key for key in values if key[1] in elements),
+        key=lambda key: (key[0], elements[key[1]].sort, key[1]),
+    )
+    return [
+        ApprovedFigure(
+            region_code=region_code,
+            region=regions[region_code],
+            element_code=element_code,
+            element=elements[element_code].name,
+            unit=elements[element_code].unit,
+            value=values[(region_code, element_code)],
+        )
+        for region_code, element_code in ordered
+    ]

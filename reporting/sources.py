@@ -19,8 +19,8 @@ from django.db.models.functions import Greatest, TruncQuarter
 
 from incentives import events as incentive_events
 from patents import events as patent_events
+from portal.periods import Quarter
 from projects import events as project_events
-from reporting.periods import Quarter
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions, ratelimits, uploads, workflow
 from portal.models import Region
+from portal.periods import Quarter, quarter_choices
 from portal.services import audit_record
 from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
@@ -28,7 +29,6 @@ from reporting.forms import (
     ValuesForm,
 )
 from reporting.models import DataElement, ExportJob, ReturnForm, ReturnUpload, StatReturn
-from reporting.periods import Quarter, quarter_choices
 from reporting.selectors import previous_values
 from reporting.workflow import RETURN
 

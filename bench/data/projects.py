@@ -734,7 +734,7 @@ def _grant(requested: Decimal, lot, rnd: random.Random) -> Decimal:
 
 
 def _add_months(day: date, months: int) -> date:
-    from projects.services.common import add_months
+    from portal.dates import add_months
 
     return add_months(day, months)
 

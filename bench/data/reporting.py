@@ -75,7 +75,7 @@ def quarters():
     """The 32 quarters (8 years) up to the last one ended."""
     from django.utils import timezone
 
-    from reporting.periods import Quarter
+    from portal.periods import Quarter
 
     last = Quarter.last_completed(timezone.localdate())
     return Quarter.span(last.shift(-(4 * 8 - 1)), last)

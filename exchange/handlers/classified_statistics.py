@@ -8,13 +8,12 @@ return.
 """
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from django.utils.translation import gettext_lazy
 
 from exchange.targets import Target, register
-from reporting.models import DataElement, StatReturn
-from reporting.periods import Quarter
+from portal.periods import Quarter
+from reporting import selectors
 
 FIELDS = {
     "region_code": gettext_lazy("region code"),
@@ -30,12 +29,7 @@ FIELDS = {
 def _period(params: dict) -> str | None:
     if params.get("period"):
         return str(Quarter.parse(str(params["period"])))
-    return (
-        StatReturn.objects.filter(status=StatReturn.Status.APPROVED)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .first()
-    )
+    return selectors.latest_approved_period()
 
 
 def rows(actor, params: dict) -> Iterator[dict]:
@@ -43,35 +37,17 @@ def rows(actor, params: dict) -> Iterator[dict]:
     period = _period(params)
     if period is None:
         return iter(())
-    approved = (
-        StatReturn.objects.filter(status=StatReturn.Status.APPROVED, period=period)
-        .select_related("region")
-        .order_by("version", "pk")
-    )
-    # Later approved versions overwrite earlier ones, element by element.
-    values: dict[tuple[str, str], Decimal] = {}
-    regions = {}
-    for stat_return in approved:
-        regions[stat_return.region.code] = stat_return.region
-        for code, cell in (stat_return.snapshot or {}).items():
-            if cell.get("value") is not None:
-                values[(stat_return.region.code, code)] = Decimal(cell["value"])
-    elements = {e.code: e for e in DataElement.objects.filter(code__in={c for _r, c in values})}
-    ordered = sorted(
-        (key for key in values if key[1] in elements),
-        key=lambda key: (key[0], elements[key[1]].sort, key[1]),
-    )
     return (
         {
-            "region_code": region_code,
-            "region": regions[region_code].name,
-            "element_code": element_code,
-            "element": elements[element_code].name,
-            "unit": elements[element_code].unit,
-            "value": values[(region_code, element_code)],
+            "region_code": figure.region_code,
+            "region": figure.region,
+            "element_code": figure.element_code,
+            "element": figure.element,
+            "unit": figure.unit,
+            "value": figure.value,
             "period": period,
         }
-        for region_code, element_code in ordered
+        for figure in selectors.approved_figures(period)
     )
 
 

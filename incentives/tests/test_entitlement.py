@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from incentives.entitlement import Figures, Rule, add_months, compute
+from incentives.entitlement import Figures, Rule, compute
+from portal.dates import add_months
 
 WAN = Decimal(10_000)
 

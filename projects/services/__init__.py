@@ -12,7 +12,6 @@ from projects.services.common import (
     MIN_SCORES,
     PROGRESS_INTERVAL_MONTHS,
     REVISION_DAYS,
-    add_months,
     wan,
 )
 from projects.services.declaration import (
@@ -55,7 +54,6 @@ __all__ = [
     "LotInput",
     "Problem",
     "acceptance_decide",
-    "add_months",
     "application_approve",
     "application_assign",
     "application_check",

@@ -1,6 +1,5 @@
 """Constants and helpers shared by the projects services."""
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -86,14 +85,3 @@ def _locked_assignment(assignment: Assignment) -> Assignment:
         .select_related("application__call_category", "expert")
         .get(pk=assignment.pk)
     )
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

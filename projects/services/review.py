@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal import permissions
 from portal import workflow as engine
+from portal.dates import add_months
 from portal.models import Role, User
 from portal.services import notify
 from projects import events, scoring, workflow
@@ -31,7 +32,6 @@ from projects.services.common import (
     _locked,
     _locked_assignment,
     _money,
-    add_months,
     wan,
 )
 from projects.workflow import ASSIGNMENT

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from portal import permissions
+from portal.dates import add_months
 from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import AuditEntry, Notification, Organisation, Role
 from projects import factories as f
@@ -467,7 +468,7 @@ def test_an_amount_at_the_ends_of_the_range_is_approved(navigation_call, rev, am
     assert application.status == S.APPROVED
     assert application.approved_amount == amount
     assert application.start_date == timezone.localdate()
-    assert application.end_date == services.add_months(application.start_date, 6)
+    assert application.end_date == add_months(application.start_date, 6)
 
 
 @pytest.mark.parametrize("amount", [None, "", 0, "-5", "abc"])
@@ -843,7 +844,7 @@ def test_overdue_projects_are_listed_and_fresh_ones_are_not(rev):
         services.application_approve(actor=rev, application=application, amount=30 * WAN)
         # Time passing: the project started on `start`.
         Application.objects.filter(pk=application.pk).update(
-            start_date=start, end_date=end or services.add_months(start, 12)
+            start_date=start, end_date=end or add_months(start, 12)
         )
         return application
 
@@ -864,11 +865,11 @@ def test_overdue_projects_are_listed_and_fresh_ones_are_not(rev):
     assert set(late) == {ended, silent}
     assert (late[ended].what, late[ended].due) == ("acceptance", today - timedelta(days=35))
     assert late[silent].what == "progress"
-    assert late[silent].due == services.add_months(today - timedelta(days=100), 3)
+    assert late[silent].due == add_months(today - timedelta(days=100), 3)
     for on_time in (fresh, reported, almost):
         assert on_time not in late
     # Three months after the last report, the reported project is late again.
-    later = services.add_months(today, 3) + timedelta(days=1)
+    later = add_months(today, 3) + timedelta(days=1)
     assert reported in {
         item.application for item in selectors.overdue_projects(user=rev, today=later)
     }

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from portal import permissions
 from portal.models import Region, Role, User
+from portal.periods import Quarter
 from portal.services import audit_record, notify
 from reporting import events
 from reporting.models import ExportJob, Reminder, ReturnForm, StatReturn
-from reporting.periods import Quarter
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal import workflow as engine
 from portal.models import Region, Role, User
+from portal.periods import Quarter
 from portal.services import audit_record, notify
 from reporting import events
 from reporting.models import (
     ReturnForm,
     StatReturn,
 )
-from reporting.periods import Quarter
 from reporting.selectors import (
     active_rules,
     current_values,

@@ -418,7 +418,7 @@ def test_portal_figures_run_to_date_in_the_quarter_in_progress(
     from patents.models import Conversion, Patent
     from portal.factories import ApplicantFactory, OrganisationFactory
     from portal.models import Organisation
-    from reporting.periods import Quarter
+    from portal.periods import Quarter
 
     staff = ApplicantFactory(
         organisation=OrganisationFactory(
@@ -470,9 +470,9 @@ def test_a_projects_approval_feeds_the_approved_indicator(form, django_capture_o
     city and the province from the day of the decision; approving recomputes."""
     from django.utils import timezone
 
+    from portal.periods import Quarter
     from projects import factories as pf
     from projects import services as project_services
-    from reporting.periods import Quarter
 
     approved(form, "610900", "2025Q1", VALID_INVENTION=1)
     reviewer = pf.reviewer()

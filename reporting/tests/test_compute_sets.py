@@ -18,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from portal.models import Organisation, Region
+from portal.periods import Quarter
 from reporting import compute
 from reporting.models import (
     DataElement,
@@ -27,7 +28,6 @@ from reporting.models import (
     StatReturn,
     Target,
 )
-from reporting.periods import Quarter
 from reporting.sources import SOURCES
 
 pytestmark = pytest.mark.django_db

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from portal.factories import ApplicantFactory
 from portal.models import Region
+from portal.periods import Quarter
 from reporting import demo, exporters, selectors, services
 from reporting.factories import PERIOD
 from reporting.models import (
@@ -34,7 +35,6 @@ from reporting.models import (
     StatReturn,
     Target,
 )
-from reporting.periods import Quarter
 from reporting.selectors import previous_values
 from reporting.tests.workbooks import all_figures, cell_of, fill
 

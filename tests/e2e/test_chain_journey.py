@@ -54,6 +54,7 @@ from config.celery import app
 from incentives.models import Claim
 from patents.models import Conversion, Patent
 from portal.models import Organisation, User
+from portal.periods import Quarter
 from projects import services as project_services
 from projects.demo import open_call
 from projects.factories import PATENTS, points_for
@@ -61,7 +62,6 @@ from projects.models import Application, Assignment
 from projects.services import NARRATIVE_SECTIONS
 from reporting.exporters import OTHER_SHEET
 from reporting.models import Indicator, IndicatorValue
-from reporting.periods import Quarter
 from tests.services import database_url, missing_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.services]

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.models import Region
+from portal.periods import Quarter
 from reporting import compute
-from reporting.periods import Quarter
 
 
 class Command(BaseCommand):

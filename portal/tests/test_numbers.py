@@ -1,4 +1,4 @@
-"""Reading typed numbers (reporting.numbers.parse_number): what is read, and what is refused."""
+"""Reading typed numbers (portal.numbers.parse_number): what is read, and what is refused."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from reporting.numbers import NumberError, parse_number
+from portal.numbers import NumberError, parse_number
 
 D = Decimal
 

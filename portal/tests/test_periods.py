@@ -1,4 +1,4 @@
-"""Quarters (reporting.periods): parsing every form people write, and the calendar arithmetic."""
+"""Quarters (portal.periods): parsing every form people write, and the calendar arithmetic."""
 
 from datetime import date
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from reporting.periods import Quarter, quarter_choices
+from portal.periods import Quarter, quarter_choices
 
 Q = Quarter
 
