@@ -25,9 +25,11 @@ from patents.serializers import (
     PushSerializer,
     ScreenSerializer,
 )
+from portal import workflow
 from portal.api import Can
 from portal.models import Organisation
 from portal.ratelimits import UPLOAD, api_limit
+from portal.serializers import StateChangeSerializer
 from portal.types import AuthenticatedRequest
 
 
@@ -106,7 +108,13 @@ class PatentImportViewSet(viewsets.ViewSet):
             result = services.patent_import_apply(
                 actor=self.request.user, patent_import=result.patent_import
             )
-        return Response(result.as_dict(), status=status.HTTP_200_OK)
+        body = result.as_dict()
+        if result.patent_import is not None:
+            body["status"] = result.patent_import.status
+            body["history"] = StateChangeSerializer(
+                workflow.history(result.patent_import), many=True
+            ).data
+        return Response(body, status=status.HTTP_200_OK)
 
 
 class ConversionFilter(django_filters.FilterSet):

@@ -183,6 +183,17 @@ def feedback_received(*, user: User):
     )
 
 
+def patent_import_list(*, user: User, limit: int = 10):
+    """The user's organisation's latest uploaded lists, newest first, with who uploaded them."""
+    from patents.models import PatentImport
+
+    return list(
+        permissions.scope(user, "patent.import.view", PatentImport.objects.all())
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")[:limit]
+    )
+
+
 def patent_import_get(*, user: User, pk: int):
     """One of the user's organisation's uploaded lists, or 404."""
     from django.http import Http404

@@ -27,7 +27,7 @@ from patents.forms import (
     ScreenForm,
 )
 from patents.models import Conversion
-from portal import permissions, ratelimits, uploads
+from portal import permissions, ratelimits, uploads, workflow
 from portal.models import Organisation
 from portal.services import audit_record
 from portal.types import AuthenticatedHttpRequest
@@ -92,7 +92,17 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         except ValidationError as error:
             form_errors_from(form, error)
-    return render(request, "patents/import.html", {"form": form, "result": result})
+    imports = selectors.patent_import_list(user=request.user)
+    history = workflow.histories(imports)
+    return render(
+        request,
+        "patents/import.html",
+        {
+            "form": form,
+            "result": result,
+            "imports": [(imported, history.get(imported.pk, [])) for imported in imports],
+        },
+    )
 
 
 @require_POST

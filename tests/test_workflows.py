@@ -373,3 +373,58 @@ def test_after_commit_effects_run_only_after_the_commit(django_capture_on_commit
         assert [o.pk for o in ran] == [obj.pk]
     finally:
         engine._REGISTRY.pop("tests.return-effects", None)
+
+
+# Each workflow's history is read on its record's page and in the API ---------------------------
+
+PAGES = {
+    APPLICATION: ("projects:application_detail", "owner", "/api/v1/applications/{pk}/"),
+    ASSIGNMENT: ("projects:assignment_detail", "expert", "/api/v1/reviews/{pk}/"),
+    CLAIM: ("incentives:claim_detail", "owner", "/api/v1/claims/{pk}/"),
+    RETURN: ("reporting:return_detail", "owner", "/api/v1/returns/{pk}/"),
+    ORGANISATION: ("portal:organisation_detail", "reviewer", "/api/v1/organisations/{pk}/"),
+}
+
+
+@pytest.mark.parametrize("flow", list(PAGES), ids=[f.name for f in PAGES])
+def test_the_history_is_on_the_records_page_and_in_its_api(client, flow):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    case = CASES[flow]()
+    transition = next(t for t in flow.transitions if not t.automatic and t.reason_required)
+    source = sorted(transition.sources)[0]
+    obj = _in_state(case, flow, source)
+    actor = case.people[sorted(MAY[flow.name][transition.action])[0]]
+    engine.apply(flow, actor=actor, obj=obj, action=transition.action, reason="请补充附件")
+    name, reader, api = PAGES[flow]
+    client.force_login(case.people[reader])
+    page = client.get(reverse(name, args=[obj.pk])).content.decode()
+    history = page[page.index('data-testid="history"') :]
+    assert "请补充附件" in history and str(flow.state_label(transition.target)) in history
+    api_client = APIClient()
+    api_client.force_authenticate(case.people[reader])
+    body = api_client.get(api.format(pk=obj.pk)).json()
+    assert [step["reason"] for step in body["history"]][-1] == "请补充附件"
+    assert body["history"][-1][
+        "to_state" if "to_state" in body["history"][-1] else "to_status"
+    ] == (transition.target)
+
+
+def test_imports_and_runs_show_their_history_on_their_lists(client):
+    from django.urls import reverse
+
+    from portal.imports import record_failure
+
+    imported = patent_import_case()
+    record_failure(PatentImport, imported.obj.pk, ValueError("第 5 行出错"))
+    client.force_login(imported.people["owner"])
+    page = client.get(reverse("patents:import")).content.decode()
+    rows = page[page.index('data-testid="imports"') :]
+    assert "第 5 行出错" in rows and 'data-action="fail"' in rows
+
+    run = run_case()
+    engine.apply(RUN, actor=run.people["owner"], obj=run.obj, action="apply")
+    client.force_login(run.people["owner"])
+    page = client.get(reverse("exchange:run_list")).content.decode()
+    assert 'data-action="apply"' in page[page.index(f'data-run="{run.obj.pk}"') :]
