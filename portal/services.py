@@ -39,7 +39,7 @@ def snapshot(obj: Model, fields: Iterable[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        values[name] = getattr(obj, field.attname)
+        values[name] = getattr(obj, getattr(field, "attname", name))  # a relation: no column
     return values
 
 

@@ -52,11 +52,17 @@ def apply(plan: Plan, actor) -> dict:
     return conversions.apply(plan, actor, LAYOUT)
 
 
+def _credit_code(event: Conversion) -> str | None:
+    return event.counterparty.credit_code if event.counterparty is not None else None
+
+
 def _row(event: Conversion) -> dict:
     return {
         "contract_kind": event.contract_kind or None,
         "buyer": event.counterparty_name,
-        "buyer_credit_code": event.counterparty.credit_code if event.counterparty_id else None,
+        "buyer_credit_code": event.counterparty.credit_code
+        if event.counterparty is not None
+        else None,
     }
 
 

@@ -26,10 +26,10 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import DecimalField, F
 from django.utils.translation import gettext as _
 
 from exchange.files import cell_of
@@ -42,7 +42,7 @@ from portal.problems import WARNING, Problem
 from portal.services import audit_deferred
 
 CHUNK = 900  # ids per IN (…): under SQLite's bound-parameter limit whatever its version
-REGISTRATION_MAX = Conversion._meta.get_field("registration_number").max_length
+REGISTRATION_MAX = cast(int, Conversion._meta.get_field("registration_number").max_length)
 NAME_MAX = Conversion._meta.get_field("counterparty_name").max_length
 NOTE_MAX = Conversion._meta.get_field("note").max_length
 NOTE_PREFIX = IMPORT_NOTE
@@ -143,7 +143,8 @@ def _figure_problems(layout: Layout, figure: Decimal | None, cell: str) -> list[
     if figure is None:
         return []
     model_field = Conversion._meta.get_field(layout.figure)
-    limit = Decimal(10) ** (model_field.max_digits - model_field.decimal_places)
+    digits = cast(DecimalField, model_field)  # the figures are DecimalFields
+    limit = Decimal(10) ** (digits.max_digits - digits.decimal_places)
     if figure < 0 or (layout.positive and figure == 0):
         message = (
             _("The amount must be more than zero.")

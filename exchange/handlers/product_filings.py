@@ -81,6 +81,7 @@ def apply(plan: Plan, actor) -> dict:
 
 def _row(event: Conversion) -> dict:
     holder = event.counterparty
+    region_code: str | None
     if holder is not None:
         region_code = holder.region.code
     else:

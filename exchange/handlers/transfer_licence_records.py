@@ -39,6 +39,10 @@ def rows(actor, params: dict) -> Iterator[dict]:
     return (_row(event) for event in events.iterator(chunk_size=2000))
 
 
+def _credit_code(event: Conversion) -> str | None:
+    return event.counterparty.credit_code if event.counterparty is not None else None
+
+
 def _row(event: Conversion) -> dict:
     return {
         "number": event.patent.number,
@@ -47,7 +51,9 @@ def _row(event: Conversion) -> dict:
         "event": event.kind,
         "licence_kind": event.licence_kind or None,
         "party": event.party or None,
-        "party_credit_code": event.counterparty.credit_code if event.counterparty_id else None,
+        "party_credit_code": event.counterparty.credit_code
+        if event.counterparty is not None
+        else None,
         "amount": event.amount,
         "starts_on": event.starts_on,
         "ends_on": event.ends_on,

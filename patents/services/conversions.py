@@ -4,9 +4,11 @@ same checks (Patent Law 2020 Art. 50–52; Implementing Rules 2023 Art. 85–88;
 Art. 444)."""
 
 from datetime import timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -168,6 +170,11 @@ REGISTRY_REQUIRED = {
 }
 
 
+def _verbose_name(name: str) -> str:
+    """A concrete field's label (the conversion fields named here are all concrete)."""
+    return str(cast(Field, Conversion._meta.get_field(name)).verbose_name)
+
+
 def _values(data: dict) -> dict:
     values = {name: data.get(name) for name in CONVERSION_FIELDS}
     for name in ("counterparty_name", "licence_kind", "fee_standard", "payment_method",
@@ -182,7 +189,11 @@ def _shape_errors(patent: Patent, kind: str, values: dict, *, registry: bool) ->
     errors: dict[str, str] = {}
     if not values["starts_on"]:
         errors["starts_on"] = _("Give the date.")
-    required = REGISTRY_REQUIRED.get(kind, ()) if registry else CONVERSION_REQUIRED[kind]
+    required: tuple[str, ...] = (
+        REGISTRY_REQUIRED.get(Conversion.Kind(kind), ())
+        if registry
+        else CONVERSION_REQUIRED[Conversion.Kind(kind)]
+    )
     for name in required:
         if name == "party":
             if not values["counterparty"] and not values["counterparty_name"]:
@@ -190,9 +201,7 @@ def _shape_errors(patent: Patent, kind: str, values: dict, *, registry: bool) ->
                     "Name the counterparty (choose a registered enterprise or type the name)."
                 )
         elif values[name] in (None, ""):
-            errors[name] = _("This event needs “%(field)s”.") % {
-                "field": Conversion._meta.get_field(name).verbose_name
-            }
+            errors[name] = _("This event needs “%(field)s”.") % {"field": _verbose_name(name)}
     if values["ends_on"] and values["starts_on"] and values["ends_on"] < values["starts_on"]:
         errors["ends_on"] = _("The term ends before it starts.")
     if kind == Conversion.Kind.PLEDGE and values["amount"] is not None and values["amount"] <= 0:

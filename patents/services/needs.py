@@ -3,9 +3,11 @@ feedback on pushed patents, which re-tiers the pool."""
 
 from collections import Counter
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,13 +42,17 @@ def need_create(*, actor: User, data: dict) -> TechNeed:
     ):
         raise ValidationError({"budget_max": _("The upper budget is below the lower one.")})
     need = TechNeed(organisation=actor.organisation, created_by=actor,
-                    **{name: data.get(name) or TechNeed._meta.get_field(name).get_default()
-                       for name in NEED_FIELDS})  # fmt: skip
+                    **{name: data.get(name) or _default(name) for name in NEED_FIELDS})  # fmt: skip
     need.full_clean()
     need.save()
     audit_record(actor=actor, event=events.NEED_CREATE, target=need)
     transaction.on_commit(lambda: tasks.match_need.delay(need.pk))
     return need
+
+
+def _default(name: str):
+    """A need's field default (the fields named here are all concrete)."""
+    return cast(Field, TechNeed._meta.get_field(name)).get_default()
 
 
 def _need_document(need: TechNeed) -> matching.Document:
@@ -65,10 +71,12 @@ def needs_match(*, need_ids: list[int] | None = None, full: bool = False) -> int
     The pool's index (patents.pool_index) is brought up to date first (`full`: comparing every
     patent's stamp, as the nightly run does); every need is scored in one vectorised pass, then
     the suggestions are written a few hundred needs per transaction, in bulk."""
-    needs = TechNeed.objects.filter(is_open=True).order_by("pk")
+    open_needs = TechNeed.objects.filter(is_open=True).order_by("pk")
     if need_ids is not None:
-        needs = needs.filter(pk__in=need_ids)
-    needs = list(needs.only("pk", "organisation_id", "title", "description", "industry", "ipc"))
+        open_needs = open_needs.filter(pk__in=need_ids)
+    needs = list(
+        open_needs.only("pk", "organisation_id", "title", "description", "industry", "ipc")
+    )
     if not needs:
         return 0
     from patents import pool_index
@@ -135,7 +143,8 @@ def _suggestions_store(needs: list[TechNeed], found: dict, now) -> int:
             role=Role.APPLICANT,
             is_active=True,
         ):
-            people.setdefault(user.organisation_id, []).append(user)
+            # Filtered on organisation_id above: never None here.
+            people.setdefault(cast(int, user.organisation_id), []).append(user)
         count = Counter(match.need_id for match in fresh)
         for need in needs:
             if need.pk in told:
