@@ -91,6 +91,7 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, kind: str, owner: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
+        from portal.numbers import row_id
         from projects.selectors import projects_led_by
 
         wanted = CONVERSION_FORM_FIELDS[kind]
@@ -106,9 +107,8 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
         if "project" in self.fields:
             projects = cast(forms.ModelChoiceField, self.fields["project"])
             # The owner's projects and, once chosen, the counterparty's: never another's.
-            counterparty = str(self.data.get("counterparty") or "")
             projects.queryset = projects_led_by(
-                organisation_ids=[owner.pk, int(counterparty) if counterparty.isdigit() else 0]
+                organisation_ids=[owner.pk, row_id(self.data.get("counterparty"))]
             )
         if kind == "pledge":
             self.fields["counterparty_name"].label = _("pledgee bank")

@@ -1,9 +1,12 @@
 """Shapes of the patent API: input checked for shape only; services enforce the rules."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from patents.models import Conversion, Match, Patent, TechNeed
 from portal.models import Organisation
+from portal.numbers import row_id
 from projects.selectors import projects_led_by
 
 
@@ -70,13 +73,10 @@ class ConversionSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         # Only projects of the patent's owner or of the counterparty can be named (read from
         # the input, checked again by the service): another's project is "not found".
-        data = kwargs.get("data") or {}
-        ids = []
-        patent = Patent.objects.filter(pk=_int(data.get("patent"))).values_list(
-            "owner_id", flat=True
-        )
-        ids += list(patent)
-        ids.append(_int(data.get("counterparty")))
+        data = kwargs.get("data")
+        data = data if isinstance(data, Mapping) else {}  # another shape: is_valid() says so
+        owners = Patent.objects.filter(pk=row_id(data.get("patent"))).values_list("owner_id")
+        ids = [owner for (owner,) in owners] + [row_id(data.get("counterparty"))]
         self.fields["project"].queryset = projects_led_by(organisation_ids=ids)
 
 
@@ -141,10 +141,3 @@ class PushSerializer(serializers.Serializer):
         queryset=Organisation.objects.all(), many=True
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

@@ -127,3 +127,13 @@ def parse_number(raw: object, *, integer: bool) -> Decimal | None:
         parsed = _parse_text(raw)
         return None if parsed is None else _whole(parsed, raw, integer)
     raise _not_a_number(raw)
+
+
+def row_id(value: object) -> int:
+    """A database id read from untrusted input (a form field, a JSON body), or 0, which no row
+    has: never a number the database refuses to compare (an OverflowError is a 500)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number < 2**63 else 0

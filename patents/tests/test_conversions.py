@@ -293,3 +293,42 @@ def test_a_reviewer_pushes_a_patent_to_chosen_enterprises_once(staff, enterprise
     page = client.get(reverse("patents:patent_detail", args=[patent.pk])).content.decode()
     assert 'data-testid="push-form"' in page
     assert enterprise.organisation.name in page
+
+
+def test_the_form_and_the_api_offer_only_the_owners_or_the_counterpartys_projects(
+    staff, enterprise
+):
+    """Issue 17: not every approved project of the province, only those a conversion may name."""
+    from rest_framework.test import APIClient
+
+    from patents.forms import ConversionForm
+    from projects.factories import open_call, submitted
+    from projects.models import Application
+
+    call = open_call()
+    theirs, stranger = submitted(call), submitted(call)
+    Application.objects.filter(pk=theirs.pk).update(lead_organisation=enterprise.organisation)
+    # Set-up only: both approved projects, as the review would leave them.
+    Application.objects.filter(pk__in=[theirs.pk, stranger.pk]).update(status="approved")
+    owner = staff.organisation
+
+    def offered(data=None) -> set[int]:
+        form = ConversionForm(data, kind="transfer", owner=owner)
+        return set(form.fields["project"].queryset.values_list("pk", flat=True))
+
+    assert offered() == set()  # the owner leads none
+    assert offered({"counterparty": str(enterprise.organisation.pk)}) == {theirs.pk}
+    # Whoever leads a project may be the other side of a conversion: then its project is offered.
+    assert offered({"counterparty": str(stranger.lead_organisation_id)}) == {stranger.pk}
+    assert offered({"counterparty": "1" * 40}) == set()  # garbage names no organisation
+
+    patent = make_patent(owner)
+    api = APIClient()
+    api.force_authenticate(staff)
+    body = {"patent": patent.pk, "kind": "transfer", "counterparty": enterprise.organisation.pk,
+            "starts_on": TODAY.isoformat(), "project": stranger.pk}  # fmt: skip
+    refused = api.post("/api/v1/conversions/", body, format="json")
+    assert refused.status_code == 400 and "project" in refused.json()["errors"]
+    accepted = api.post("/api/v1/conversions/", {**body, "project": theirs.pk}, format="json")
+    assert accepted.status_code == 201, accepted.json()
+    assert accepted.json()["project"] == theirs.pk
