@@ -411,6 +411,10 @@ def claim_act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpRe
     code = CLAIM.transition(action).permission or ""
     if not permissions.can(request.user, code, claim):
         raise PermissionDenied(code)
+    stale = engine.state_problem(CLAIM, claim, action)
+    if stale:  # a page from before a colleague's decision: say what the claim is now
+        messages.error(request, stale)
+        return redirect("incentives:claim_detail", pk=pk)
     make_form, service = ACTIONS[action]
     form = make_form(request.POST)
     if form.is_valid():

@@ -12,9 +12,10 @@ from datetime import date
 
 from django.conf import settings
 
-from portal import events, services
+from portal import events, services, workflow
 from portal.identifiers import credit_code_check_character
 from portal.models import Organisation, Qualification, Region, RegionCodeAlias, Role, User
+from portal.organisation_workflow import ORGANISATION
 from portal.seeds import seed_regions
 
 
@@ -151,6 +152,8 @@ def load() -> tuple[dict[str, Organisation], dict[str, Region], int]:
         )
         organisations[key] = org
         created += made
+        if made:  # verified when the demo was set up: its history says so
+            workflow.backfill(ORGANISATION, [(org, "verify", None, org.created_at, "")])
     for key, qualification, year, recognised_on, source in QUALIFICATIONS:
         if not Qualification.objects.filter(
             organisation=organisations[key], kind=qualification, year=year

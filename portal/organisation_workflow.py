@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from portal import events
 from portal.models import Organisation, Role, User
-from portal.workflow import ACTOR, NOW, REASON, Transition, Workflow
+from portal.workflow import ACTOR, EMPTY, NOW, REASON, Transition, Workflow
 
 S = Organisation.Status
 
@@ -51,6 +51,7 @@ ORGANISATION = Workflow(
             action="resubmit", sources=frozenset({S.REJECTED}), target=S.PENDING,
             permission="organisation.edit", label=gettext_lazy("Send the corrected registration"),
             event=events.ORGANISATION_RESUBMIT, notify=reviewers,
+            stamps=(("status_reason", EMPTY),),  # the refusal's reason stays in the history
             title=lambda org: _("Corrected registration awaiting verification: %(name)s")
             % {"name": org.name},
         ),

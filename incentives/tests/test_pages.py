@@ -511,3 +511,31 @@ def test_next_years_policy_starts_from_a_copy_and_only_reviewers_manage(client, 
     assert (
         client.get(reverse("incentives:policy_detail", args=[little_giant.pk])).status_code == 200
     )
+
+
+def test_a_decision_from_a_stale_page_says_what_the_claim_is_now(client, giant, reviewer, budgets):
+    """Two tabs: approved in one, approved again from the other. The second is told the claim's
+    state (a message on the claim's page), nothing changes, and nothing is recorded twice."""
+    from portal.models import StateChange
+
+    little_giant = policy("little-giant-province")
+    claim = services.claim_create(actor=giant, policy=little_giant, data={})
+    services.claim_attach(actor=giant, claim=claim, label="认定文件", name="a.pdf",
+                          handle=pdf().file, size=len(PDF))  # fmt: skip
+    services.claim_submit(actor=giant, claim=claim)
+    client.force_login(reviewer)
+    approve = reverse("incentives:claim_act", args=[claim.pk, "approve"])
+    assert client.post(approve, {"amount": "500000"}).status_code == 302
+    again = client.post(approve, {"amount": "500000"}, follow=True)
+    assert again.redirect_chain[-1][0] == reverse("incentives:claim_detail", args=[claim.pk])
+    text = [str(m) for m in again.context["messages"]]
+    assert any(claim.number in m and "不能" in m for m in text), text
+    returned = client.post(
+        reverse("incentives:claim_act", args=[claim.pk, "return"]), {"return-reason": "补材料"},
+        follow=True,
+    )  # fmt: skip
+    assert any("不能" in str(m) for m in returned.context["messages"])
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.APPROVED
+    assert StateChange.objects.filter(workflow="incentives.claim", object_id=claim.pk,
+                                      action="approve").count() == 1  # fmt: skip

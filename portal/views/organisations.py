@@ -66,12 +66,20 @@ def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.changed_data}
+        refused = organisation.status == Organisation.Status.REJECTED
         try:
-            services.organisation_update(actor=request.user, organisation=organisation, data=data)
+            saved = services.organisation_update(
+                actor=request.user, organisation=organisation, data=data
+            )
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            messages.success(request, _("Saved."))
+            if refused and saved.status == Organisation.Status.PENDING:
+                messages.success(
+                    request, _("Saved and sent to the IP bureau again for verification.")
+                )
+            else:
+                messages.success(request, _("Saved."))
             return redirect("portal:organisation_detail", pk=pk)
     return render(
         request, "portal/organisation_edit.html", {"form": form, "organisation": organisation}
