@@ -75,6 +75,8 @@ class ConversionSerializer(serializers.ModelSerializer):
         # the input, checked again by the service): another's project is "not found".
         data = kwargs.get("data")
         data = data if isinstance(data, Mapping) else {}  # another shape: is_valid() says so
+        if not data:  # a response, or the API schema: no input, no query
+            return
         owners = Patent.objects.filter(pk=row_id(data.get("patent"))).values_list("owner_id")
         ids = [owner for (owner,) in owners] + [row_id(data.get("counterparty"))]
         self.fields["project"].queryset = projects_led_by(organisation_ids=ids)

@@ -37,7 +37,7 @@ DEFERRED_BY_EVENTS = {
     ("reporting/apps.py", "handler"),
     # A workflow's after-commit effect: the engine queues it with transaction.on_commit
     # (portal/workflow.py; tests/test_workflows.py checks it runs only after the commit).
-    ("reporting/services/returns.py", "_recompute"),
+    ("reporting/workflow.py", "_recompute"),
 }
 
 
