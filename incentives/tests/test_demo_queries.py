@@ -13,9 +13,10 @@ from reporting import demo as reporting_demo
 
 pytestmark = pytest.mark.django_db
 
-# Measured: 86 rows in 581 queries (audit and notifications included). A per-row loop gone
-# wrong, or a query per policy per claim, would go well past this.
-QUERY_BUDGET = 800
+# Measured: 86 rows in 746 queries on SQLite, 802 on PostgreSQL (audit, notifications and each
+# claim's workflow steps included: a step locks, reads and writes its history row). A per-row
+# loop gone wrong, or a query per policy per claim, would go well past this.
+QUERY_BUDGET = 1000
 
 
 def test_a_fresh_load_makes_a_bounded_number_of_queries(monkeypatch, django_assert_max_num_queries):
