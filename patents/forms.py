@@ -89,7 +89,15 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, kind: str, owner: Organisation, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        owner: Organisation,
+        counterparty: object = None,
+        reload_url: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         from portal.numbers import row_id
         from projects.selectors import projects_led_by
@@ -107,9 +115,15 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
         if "project" in self.fields:
             projects = cast(forms.ModelChoiceField, self.fields["project"])
             # The owner's projects and, once chosen, the counterparty's: never another's.
-            projects.queryset = projects_led_by(
-                organisation_ids=[owner.pk, row_id(self.data.get("counterparty"))]
-            )
+            chosen = self.data.get("counterparty") if self.is_bound else counterparty
+            projects.queryset = projects_led_by(organisation_ids=[owner.pk, row_id(chosen)])
+            if not self.is_bound and row_id(counterparty):
+                self.initial["counterparty"] = row_id(counterparty)
+            if reload_url and "counterparty" in self.fields:
+                self.fields["counterparty"].widget.attrs.update({
+                    "hx-get": reload_url, "hx-trigger": "change", "hx-target": "#id_project",
+                    "hx-select": "#id_project", "hx-swap": "outerHTML",
+                })  # fmt: skip
         if kind == "pledge":
             self.fields["counterparty_name"].label = _("pledgee bank")
         if kind in {"open_licence", "use_first"} and "fee_standard" in self.fields:

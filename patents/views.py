@@ -256,7 +256,14 @@ def conversion_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     kind = request.GET.get("kind") or request.POST.get("kind") or Conversion.Kind.LICENCE
     if kind not in Conversion.Kind.values:
         raise Http404
-    form = ConversionForm(request.POST or None, kind=kind, owner=patent.owner)
+    form = ConversionForm(
+        request.POST or None,
+        kind=kind,
+        owner=patent.owner,
+        # Choosing the counterparty reloads the project list with its projects (htmx).
+        counterparty=request.GET.get("counterparty"),
+        reload_url=f"{reverse('patents:conversion_new', args=[patent.pk])}?kind={kind}",
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.conversion_record(

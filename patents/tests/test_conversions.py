@@ -332,3 +332,24 @@ def test_the_form_and_the_api_offer_only_the_owners_or_the_counterpartys_project
     accepted = api.post("/api/v1/conversions/", {**body, "project": theirs.pk}, format="json")
     assert accepted.status_code == 201, accepted.json()
     assert accepted.json()["project"] == theirs.pk
+
+
+def test_choosing_the_counterparty_reloads_its_projects_into_the_form(client, staff, enterprise):
+    """The page offers the owner's projects; picking the counterparty asks the same page again
+    (htmx) for the list with that enterprise's projects, never another's."""
+    from projects.factories import open_call, submitted
+    from projects.models import Application
+
+    call = open_call()
+    theirs, stranger = submitted(call), submitted(call)
+    Application.objects.filter(pk=theirs.pk).update(lead_organisation=enterprise.organisation)
+    Application.objects.filter(pk__in=[theirs.pk, stranger.pk]).update(status="approved")
+    patent = make_patent(staff.organisation)
+    client.force_login(staff)
+    url = reverse("patents:conversion_new", args=[patent.pk])
+    first = client.get(url, {"kind": "licence"}).content.decode()
+    assert f'hx-get="{url}?kind=licence"' in first and 'hx-target="#id_project"' in first
+    assert f'value="{theirs.pk}"' not in first
+    again = client.get(url, {"kind": "licence", "counterparty": enterprise.organisation.pk})
+    projects = again.content.decode().split('id="id_project"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{theirs.pk}"' in projects and f'value="{stranger.pk}"' not in projects
