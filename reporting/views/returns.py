@@ -1,53 +1,29 @@
-"""Pages of the reporting app. Thin: parse input, call a selector or a service, render."""
-
-import json
+"""Pages of statistics returns: list, open, detail, values, workbooks, transitions, history."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import permissions, ratelimits, uploads, workflow
-from portal.models import Region
 from portal.periods import Quarter, quarter_choices
 from portal.services import audit_record
 from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
 from reporting import events, exporters, selectors, services
 from reporting.forms import (
-    DataElementForm,
     OpenReturnForm,
-    PeriodForm,
     ReasonForm,
-    TargetForm,
     UploadForm,
-    ValidationRuleForm,
     ValuesForm,
 )
-from reporting.models import DataElement, ExportJob, ReturnForm, ReturnUpload, StatReturn
+from reporting.models import ReturnForm, ReturnUpload, StatReturn
 from reporting.selectors import previous_values
+from reporting.views.common import OPENABLE_QUARTERS, XLSX, period_of, problems_from, xlsx_response
 from reporting.workflow import RETURN
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-OPENABLE_QUARTERS = 8
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    return uploads.protect(HttpResponse(content, content_type=XLSX), name=name)
-
-
-def _period(request: HttpRequest) -> str:
-    form = PeriodForm(request.GET)
-    return form.cleaned_data["period"] if form.is_valid() else ""
-
-
-def _problems_from(error: ValidationError) -> list:
-    return getattr(error, "problems", None) or []
-
 
 # Returns --------------------------------------------------------------------------------------
 
@@ -57,7 +33,7 @@ def return_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     returns = selectors.return_list(
         user=user,
-        period=_period(request),
+        period=period_of(request),
         region=request.GET.get("region", ""),
         status=request.GET.get("status", ""),
     )
@@ -79,7 +55,7 @@ def return_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": paginate(request, returns),
             "open_form": open_form,
             "statuses": StatReturn.Status.choices,
-            "period": _period(request),
+            "period": period_of(request),
         },
     )
 
@@ -199,7 +175,7 @@ def return_template(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         },
     )
     audit_record(actor=request.user, event=events.RETURN_TEMPLATE, target=stat_return)
-    return _xlsx(content, f"template-{stat_return.region.code}-{stat_return.period}.xlsx")
+    return xlsx_response(content, f"template-{stat_return.region.code}-{stat_return.period}.xlsx")
 
 
 @permission_required("reporting.return.list")
@@ -213,7 +189,7 @@ def return_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         target=stat_return,
         after={"version": stat_return.version},
     )
-    return _xlsx(
+    return xlsx_response(
         content,
         f"return-{stat_return.region.code}-{stat_return.period}-v{stat_return.version}.xlsx",
     )
@@ -259,7 +235,7 @@ def upload_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         result = services.return_upload_apply(actor=request.user, upload=upload)
     except ValidationError as error:
-        problems = _problems_from(error)
+        problems = problems_from(error)
         if problems:
             messages.error(request, _("Nothing was stored: the workbook has problems."))
             return render(
@@ -325,7 +301,7 @@ def return_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, stat_return=stat_return, entries=entries
                 )
             except ValidationError as error:
-                problems = _problems_from(error)
+                problems = problems_from(error)
                 if not problems:
                     form_errors_from(form, error)
             else:
@@ -387,228 +363,4 @@ def return_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         "reporting/return_history.html",
         {"r": stat_return, "page": paginate(request, history, per_page=100), "code": code},
-    )
-
-
-# Completeness and dashboards ------------------------------------------------------------------
-
-
-@permission_required("reporting.completeness.view")
-def completeness(request: AuthenticatedHttpRequest) -> HttpResponse:
-    period = _period(request) or str(Quarter.last_completed(timezone.localdate()))
-    last = Quarter.last_completed(timezone.localdate())
-    return render(
-        request,
-        "reporting/completeness.html",
-        {
-            "period": period,
-            "periods": quarter_choices(last, OPENABLE_QUARTERS),
-            "tables": selectors.completeness_for(user=request.user, period=period),
-        },
-    )
-
-
-def _dashboard_region(request: AuthenticatedHttpRequest, code: str | None) -> Region:
-    if code:
-        return selectors.region_for_user(user=request.user, code=code)
-    user = request.user
-    if user.region is not None:
-        return user.region
-    region = Region.objects.filter(parent__isnull=True).order_by("path").first()
-    if region is None:
-        raise Http404
-    return region
-
-
-@permission_required("reporting.dashboard.view")
-def dashboard(request: AuthenticatedHttpRequest, code: str | None = None) -> HttpResponse:
-    region = _dashboard_region(request, code)
-    data = selectors.dashboard(user=request.user, region=region, period=_period(request) or None)
-    charts = {
-        row.target.pk: {
-            "periods": [p for p, _v in row.trend],
-            "values": [v for _p, v in row.trend],
-            "target": float(row.target.target_value),
-            "name": row.target.indicator.name,
-            "unit": row.target.indicator.unit,
-        }
-        for row in data.targets
-    }
-    breadcrumbs: list[Region] = []
-    parent = region.parent
-    while parent is not None:
-        breadcrumbs.insert(0, parent)
-        parent = parent.parent
-    return render(
-        request,
-        "reporting/dashboard.html",
-        {
-            "d": data,
-            "charts": charts,
-            "charts_json": json.dumps(charts, ensure_ascii=False),
-            "table_view": request.GET.get("view") == "table",
-            "breadcrumbs": breadcrumbs,
-            "can_export": permissions.can(request.user, "reporting.export"),
-        },
-    )
-
-
-@require_POST
-@permission_required("reporting.export")
-@ratelimits.limit(ratelimits.EXPORT)
-def dashboard_export(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    region = selectors.region_for_user(user=request.user, code=code)
-    job = services.export_request(
-        actor=request.user,
-        kind="dashboard",
-        params={"region": region.code, "period": request.POST.get("period", "")},
-    )
-    return redirect("reporting:export_detail", pk=job.pk)
-
-
-def _job(request: AuthenticatedHttpRequest, pk: int) -> ExportJob:
-    return selectors.export_job_get(user=request.user, pk=pk)
-
-
-@permission_required("reporting.export")
-def export_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    template = (
-        "reporting/includes/export_status.html"
-        if request.headers.get("HX-Request")
-        else "reporting/export_detail.html"
-    )
-    return render(request, template, {"job": job})
-
-
-@permission_required("reporting.export")
-@ratelimits.limit(ratelimits.EXPORT, method=None)
-def export_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-    job = _job(request, pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
-        raise Http404
-    audit_record(
-        actor=request.user,
-        event=events.EXPORT_DOWNLOAD,
-        target=job,
-        after={"name": job.file_name},
-    )
-    return uploads.file_response(job.file.open("rb"), name=job.file_name, content_type=XLSX)
-
-
-# Set-up: data elements, rules, targets --------------------------------------------------------
-
-
-@permission_required("reporting.setup.view")
-def setup(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "reporting/setup.html",
-        {
-            **selectors.setup_lists(),
-            "can_manage": permissions.can(request.user, "reporting.setup.manage"),
-        },
-    )
-
-
-def _model_form_page(request, *, form_class, instance, save, template, title, success):
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("reporting:setup")
-    return render(
-        request,
-        template,
-        {"form": form, "title": title, "cancel_url": reverse("reporting:setup")},
-    )
-
-
-@permission_required("reporting.setup.manage")
-def element_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    element = DataElement.objects.filter(pk=pk).first() if pk else None
-    if pk and element is None:
-        raise Http404
-
-    def save(form):
-        data = {k: v for k, v in form.cleaned_data.items() if k != "add_to_forms"}
-        services.element_save(
-            actor=request.user,
-            data=data,
-            element=DataElement.objects.get(pk=pk) if pk else None,
-            forms=list(form.cleaned_data.get("add_to_forms") or []),
-        )
-
-    return _model_form_page(
-        request,
-        form_class=DataElementForm,
-        instance=element,
-        save=save,
-        template="reporting/setup_form.html",
-        title=_("Data element"),
-        success=_("The data element is saved."),
-    )
-
-
-@permission_required("reporting.setup.manage")
-def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    from reporting.models import ValidationRule
-
-    rule = ValidationRule.objects.filter(pk=pk).first() if pk else None
-    if pk and rule is None:
-        raise Http404
-
-    def save(form):
-        services.rule_save(
-            actor=request.user,
-            data=form.cleaned_data,
-            rule=ValidationRule.objects.get(pk=pk) if pk else None,
-        )
-
-    return _model_form_page(
-        request,
-        form_class=ValidationRuleForm,
-        instance=rule,
-        save=save,
-        template="reporting/setup_form.html",
-        title=_("Validation rule"),
-        success=_("The validation rule is saved."),
-    )
-
-
-@permission_required("reporting.dashboard.view")
-def target_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "reporting/target_list.html",
-        {
-            "targets": selectors.target_list(),
-            "can_manage": permissions.can(request.user, "reporting.target.manage"),
-        },
-    )
-
-
-@permission_required("reporting.target.manage")
-def target_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
-    target = selectors.target_list().filter(pk=pk).first() if pk else None
-    if pk and target is None:
-        raise Http404
-    initial = services.target_data(target) if target else {}
-    form = TargetForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.target_save(actor=request.user, data=form.cleaned_data, target=target)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, _("The target is saved; its progress is being computed."))
-            return redirect("reporting:target_list")
-    return render(
-        request,
-        "reporting/setup_form.html",
-        {"form": form, "title": _("Target"), "cancel_url": reverse("reporting:target_list")},
     )
