@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from exchange import services
 from exchange.models import Mapping
 from patents.models import Conversion, Patent
-from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
-from portal.identifiers import credit_code_check_character, patent_check_character
+from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory, credit_code
+from portal.identifiers import patent_check_character
 from portal.models import AuditEntry, Organisation, Region, Role
 from reporting.models import IndicatorValue, ReturnForm, StatReturn
 
@@ -36,8 +36,7 @@ def _english():
         yield
 
 
-def code(body17: str) -> str:
-    return body17 + credit_code_check_character(body17)
+code = credit_code  # a credit code with its check character
 
 
 def number(serial: int) -> str:

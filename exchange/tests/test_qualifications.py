@@ -11,10 +11,16 @@ from openpyxl import Workbook, load_workbook
 
 from exchange import services
 from exchange.models import Mapping, Run
+from exchange.tests.helpers import published
 from incentives import eligibility
 from incentives.models import Policy
-from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
-from portal.identifiers import credit_code_check_character
+from portal.factories import (
+    ApplicantFactory,
+    OrganisationFactory,
+    UserFactory,
+    credit_code,
+    wrong_check,
+)
 from portal.models import Qualification, Region, Role
 
 pytestmark = pytest.mark.django_db
@@ -26,27 +32,8 @@ def _english():
         yield
 
 
-def code(body17: str) -> str:
-    return body17 + credit_code_check_character(body17)
-
-
-def wrong(credit: str) -> str:
-    return credit[:-1] + ("1" if credit[-1] != "1" else "2")
-
-
-def published(rows: list[list]) -> bytes:
-    """The province's layout: a title line, then the headers 序号, 企业名称, 统一社会信用代码,
-    所在市, 认定年度."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "名单"
-    sheet.append(["2024年陕西省专精特新中小企业名单（第一批）"])
-    sheet.append(["序号", "企业名称", "统一社会信用代码", "所在市", "认定年度"])
-    for number, row in enumerate(rows, start=1):
-        sheet.append([number, *row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+code = credit_code  # a credit code with its check character
+wrong = wrong_check  # the same with a wrong one
 
 
 @pytest.fixture
