@@ -298,7 +298,8 @@ def test_anonymous_visitors_write_nothing(client):
 # The guard ---------------------------------------------------------------------------------
 
 SENDS_A_FILE = re.compile(
-    r"FileResponse\(|StreamingHttpResponse\(|file_response\(|\.protect\(|_xlsx\(|_audit_csv\("
+    r"FileResponse\(|StreamingHttpResponse\(|file_response\(|\.protect\(|_xlsx\(|xlsx_response\("
+    r"|_audit_csv\("
     r"|Content-Disposition|export_request\("
 )
 
