@@ -12,20 +12,18 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from incentives import events
 from incentives.entitlement import money
 from incentives.models import Claim
-from portal.models import Role, User
+from portal import selectors as portal_selectors
 from portal.workflow import ACTOR, NOW, REASON, Transition, Workflow
 
 S = Claim.Status
 
 
 def claimants(claim: Claim):
-    return User.objects.filter(
-        organisation_id=claim.organisation_id, role=Role.APPLICANT, is_active=True
-    )
+    return portal_selectors.applicants_of(claim.organisation_id)
 
 
 def reviewers(claim: Claim):
-    return User.objects.filter(role=Role.REVIEWER, is_active=True)
+    return portal_selectors.reviewers()
 
 
 def _describe(claim: Claim) -> str:

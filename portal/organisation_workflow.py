@@ -7,8 +7,8 @@ the registration (organisation_update) → …
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import events
-from portal.models import Organisation, Role, User
+from portal import events, selectors
+from portal.models import Organisation
 from portal.workflow import ACTOR, EMPTY, NOW, REASON, Transition, Workflow
 
 S = Organisation.Status
@@ -19,7 +19,7 @@ def members(org: Organisation):
 
 
 def reviewers(org: Organisation):
-    return User.objects.filter(role=Role.REVIEWER, is_active=True)
+    return selectors.reviewers()
 
 
 ORGANISATION = Workflow(

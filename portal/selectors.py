@@ -142,3 +142,16 @@ def role_counts() -> dict[str, int]:
     counts = dict.fromkeys(Role.values, 0)
     counts.update({row["role"]: row["n"] for row in rows if row["role"]})
     return counts
+
+
+# Whom the portal tells ------------------------------------------------------------------------
+
+
+def reviewers() -> QuerySet[User]:
+    """The IP bureau's active reviewers (told of submissions, declines, corrections)."""
+    return User.objects.filter(role=Role.REVIEWER, is_active=True)
+
+
+def applicants_of(organisation_id: int) -> QuerySet[User]:
+    """The active applicant accounts of one organisation (told of decisions on its records)."""
+    return User.objects.filter(organisation_id=organisation_id, role=Role.APPLICANT, is_active=True)

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import selectors as portal_selectors
 from portal import workflow as engine
-from portal.models import Role, User
+from portal.models import User
 from portal.workflow import NOW, REASON, Transition, Workflow
 from projects import events
 from projects.models import Application, Assignment
@@ -25,9 +26,7 @@ S = Application.Status
 
 
 def applicant_users(application: Application):
-    return User.objects.filter(
-        organisation_id=application.lead_organisation_id, role=Role.APPLICANT, is_active=True
-    )
+    return portal_selectors.applicants_of(application.lead_organisation_id)
 
 
 def _describe(application: Application) -> str:
@@ -150,7 +149,7 @@ def _describe_assignment(assignment: Assignment) -> str:
 
 
 def _reviewers(assignment: Assignment):
-    return User.objects.filter(role=Role.REVIEWER, is_active=True)
+    return portal_selectors.reviewers()
 
 
 def _expert(assignment: Assignment):

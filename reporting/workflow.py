@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from portal import selectors as portal_selectors
 from portal import workflow as engine
 from portal.models import Region, Role, User
 from portal.workflow import Transition, Workflow
@@ -31,7 +32,7 @@ def _ancestor_paths(region: Region) -> list[str]:
 
 
 def reviewers():
-    return User.objects.filter(role=Role.REVIEWER, is_active=True)
+    return portal_selectors.reviewers()
 
 
 def _recompute(stat_return: StatReturn) -> None:

@@ -18,7 +18,8 @@ from patents.models import (
     Patent,
 )
 from portal import permissions
-from portal.models import Organisation, Role, User
+from portal import selectors as portal_selectors
+from portal.models import Organisation, User
 from portal.services import audit_record, notify
 
 # Conversions ---------------------------------------------------------------------------------
@@ -322,9 +323,7 @@ def conversion_record(
     if counterparty is not None and not registry:
         notify(
             event=events.CONVERSION,
-            recipients=User.objects.filter(
-                organisation_id=counterparty.pk, role=Role.APPLICANT, is_active=True
-            ),
+            recipients=portal_selectors.applicants_of(counterparty.pk),
             title=_("%(owner)s recorded a %(kind)s of %(number)s with you")
             % {
                 "owner": patent.owner.name,
