@@ -68,6 +68,25 @@ def _in_force(
     return None
 
 
+def _exclusive_in_force(
+    patent: Patent, starts_on, ends_on, ignore: Conversion | None
+) -> Conversion | None:
+    """An exclusive or sole licence of the patent in force over the term."""
+    return _in_force(
+        patent, Conversion.Kind.LICENCE, starts_on, ends_on, ignore,
+        licence_kind__in=EXCLUSIVE_KINDS,
+    )  # fmt: skip
+
+
+def _licence_facts(licence: Conversion) -> dict[str, str]:
+    """The facts a refusal names: the licence's kind, its licensee and its start."""
+    return {
+        "kind": licence.get_licence_kind_display().lower(),
+        "party": licence.party,
+        "start": licence.starts_on.strftime("%Y-%m-%d"),
+    }
+
+
 def _conversion_refusals(
     patent: Patent, kind: str, values: dict, ignore: Conversion | None = None
 ) -> dict[str, str]:
@@ -88,23 +107,12 @@ def _conversion_refusals(
                 else _("not granted"),
             }
             return errors
-        exclusive = _in_force(
-            patent,
-            Conversion.Kind.LICENCE,
-            starts_on,
-            ends_on,
-            ignore,
-            licence_kind__in=EXCLUSIVE_KINDS,
-        )
+        exclusive = _exclusive_in_force(patent, starts_on, ends_on, ignore)
         if exclusive is not None:
             errors["kind"] = _(
                 "An open licence cannot be declared while the %(kind)s licence to %(party)s "
                 "(from %(start)s) is in force."
-            ) % {
-                "kind": exclusive.get_licence_kind_display().lower(),
-                "party": exclusive.party,
-                "start": exclusive.starts_on.strftime(date_format),
-            }
+            ) % _licence_facts(exclusive)
         pledge = _in_force(patent, Conversion.Kind.PLEDGE, starts_on, ends_on, ignore)
         if pledge is not None:
             errors["kind"] = _(
@@ -117,23 +125,12 @@ def _conversion_refusals(
                 "An open licence declaration (from %(start)s) is already in force."
             ) % {"start": declared.starts_on.strftime(date_format)}
     elif kind == Conversion.Kind.LICENCE:
-        exclusive = _in_force(
-            patent,
-            Conversion.Kind.LICENCE,
-            starts_on,
-            ends_on,
-            ignore,
-            licence_kind__in=EXCLUSIVE_KINDS,
-        )
+        exclusive = _exclusive_in_force(patent, starts_on, ends_on, ignore)
         if exclusive is not None:
             errors["licence_kind"] = _(
                 "The %(kind)s licence to %(party)s (from %(start)s) is in force over this term; "
                 "no other licence can be granted."
-            ) % {
-                "kind": exclusive.get_licence_kind_display().lower(),
-                "party": exclusive.party,
-                "start": exclusive.starts_on.strftime(date_format),
-            }
+            ) % _licence_facts(exclusive)
         if values.get("licence_kind") in EXCLUSIVE_KINDS:
             declared = _in_force(patent, Conversion.Kind.OPEN_LICENCE, starts_on, ends_on, ignore)
             if declared is not None:
