@@ -12,6 +12,7 @@ import sys
 import uuid
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from kombu import Connection
 
@@ -41,6 +42,17 @@ def _test_settings(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's default language, whatever the one before left active
+    (a test of the English pages must not make the next test's labels English)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

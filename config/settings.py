@@ -114,6 +114,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # Dates, periods, money and counts the same way on every page (portal/formats.py).
+            "builtins": ["portal.templatetags.formats"],
         },
     },
 ]
@@ -406,6 +408,12 @@ REPORTING_UPLOAD_MAX_MB = env_int("REPORTING_UPLOAD_MAX_MB", 5)
 REPORTING_ON_TRACK_RATIO = float(os.environ.get("REPORTING_ON_TRACK_RATIO", "0.95"))
 REPORTING_AT_RISK_RATIO = float(os.environ.get("REPORTING_AT_RISK_RATIO", "0.80"))
 REPORTING_REMINDER_DAYS = env_int("REPORTING_REMINDER_DAYS", 5)
+
+# Official documents (portal/documents.py): the authority that issues the programme's notices
+# (发文机关: its name in the letterhead and the signature) and its code in document numbers
+# (发文机关代字: 陕知转〔2025〕12号).
+DOCUMENT_AUTHORITY = os.environ.get("DOCUMENT_AUTHORITY", "陕西省知识产权局")
+DOCUMENT_NUMBER_CODE = os.environ.get("DOCUMENT_NUMBER_CODE", "陕知转")
 
 # Patent pool: the largest patent list accepted for import (MB); 100,000 rows of .xlsx are ~10 MB.
 PATENT_IMPORT_MAX_MB = env_int("PATENT_IMPORT_MAX_MB", 50)

@@ -17,6 +17,14 @@ from django.utils.translation import gettext as _
 # "2025Q2", "2025q2", "2025 Q2" and "2025-Q2": the forms people write in sheets and forms.
 # ASCII digits only ([0-9], not \d) so that Arabic-Indic or other Unicode digits are refused.
 QUARTER_PATTERN = re.compile(r"([0-9]{4})(?: *|-)[Qq]([1-4])")
+# How people and the portal's own pages and workbooks write it: 2025年第二季度, 2025年第2季度,
+# 2025年Q2 (portal/formats.py), and the English page's Q2 2025.
+CHINESE_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4}
+WRITTEN_PATTERNS = (
+    re.compile(r"([0-9]{4}) ?年 ?第 ?([1-4一二三四]) ?季度"),
+    re.compile(r"([0-9]{4}) ?年 ?[Qq]([1-4])"),
+)
+ENGLISH_PATTERN = re.compile(r"[Qq]([1-4]) ([0-9]{4})")
 
 
 @dataclass(frozen=True, order=True)
@@ -41,13 +49,13 @@ class Quarter:
     @classmethod
     def parse(cls, text: str) -> "Quarter":
         """Read a period as people type it; anything not clearly a quarter is refused."""
-        match = QUARTER_PATTERN.fullmatch(text.strip()) if isinstance(text, str) else None
-        if match is None or int(match.group(1)) < 1:
+        found = _read(text.strip()) if isinstance(text, str) else None
+        if found is None or found[0] < 1:
             raise ValidationError(
-                _("“%(value)s” is not a quarter such as 2025Q2.") % {"value": text},
+                _("“%(value)s” is not a quarter such as Q2 2025.") % {"value": text},
                 code="period",
             )
-        return cls(int(match.group(1)), int(match.group(2)))
+        return cls(*found)
 
     def __str__(self) -> str:
         # Four-digit year, always: the text form must sort in time order.
@@ -66,8 +74,9 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        """How the period is printed on official returns; the same in every UI language."""
-        return f"{self.year}年第{self.quarter}季度"
+        """How the period is printed on official returns (2025年第二季度); the same in every UI
+        language. Pages use portal.formats.period, which follows the language."""
+        return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
 
     def shift(self, n: int) -> "Quarter":
         """The quarter `n` quarters later (earlier when `n` is negative)."""
@@ -107,9 +116,31 @@ class Quarter:
         return [first.shift(n) for n in range(count)]
 
 
+def _read(text: str) -> tuple[int, int] | None:
+    match = QUARTER_PATTERN.fullmatch(text)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    for pattern in WRITTEN_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            number = match.group(2)
+            return int(match.group(1)), CHINESE_NUMERALS.get(number) or int(number)
+    match = ENGLISH_PATTERN.fullmatch(text)
+    if match:
+        return int(match.group(2)), int(match.group(1))
+    return None
+
+
 def quarter_choices(last: Quarter, count: int) -> list[tuple[str, str]]:
     """`(value, label)` pairs for a period select: the `count` quarters up to `last`, newest first.
 
-    Newest first because the quarter a user wants is almost always the latest one.
+    Newest first because the quarter a user wants is almost always the latest one. The label is
+    the period as the user's language writes it (2025年第二季度 / Q2 2025); the value stays the
+    machine form 2025Q2.
     """
-    return [(str(quarter), quarter.label) for quarter in (last.shift(-n) for n in range(count))]
+    from portal import formats  # formats imports this module
+
+    return [
+        (str(quarter), formats.period(quarter))
+        for quarter in (last.shift(-n) for n in range(count))
+    ]
