@@ -5,16 +5,20 @@ import json
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from exchange.fields import TRANSFORMS, TYPES
 from exchange.models import Mapping
 from exchange.targets import TARGETS, choices
-from portal.forms import BootstrapMixin
+from portal.forms import BootstrapMixin, DateField
 from portal.models import Organisation, Qualification
+from portal.periods import Quarter, quarter_choices
 
 # The parameters an export may be given, whatever its target; a target reads those it knows.
 EXPORT_PARAMS = ("organisation", "period", "kind", "since", "until")
+PERIODS = 20  # the quarters an export offers, newest first: five years
 
 
 class ImportForm(forms.Form):
@@ -36,29 +40,25 @@ class ExportForm(BootstrapMixin, forms.Form):
         required=False,
         empty_label=_("every organisation"),
     )
-    period = forms.CharField(
-        label=_("period"),
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "2025Q2"}),
-    )
+    period = forms.ChoiceField(label=_("period"), required=False)
     kind = forms.ChoiceField(
         label=_("qualification kind"),
         choices=[("", "—"), *Qualification.Kind.choices],
         required=False,
     )
-    since = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DateField(label=_("from"), required=False)
+    until = DateField(label=_("to"), required=False)
 
     def __init__(self, *args, params: tuple[str, ...] = EXPORT_PARAMS, **kwargs):
         super().__init__(*args, **kwargs)
         for name in EXPORT_PARAMS:
             if name not in params:
                 del self.fields[name]
+        if "period" in self.fields:
+            # The latest quarters, written as the page writes periods; the value is 2025Q2.
+            last = Quarter.last_completed(timezone.localdate())
+            periods = cast(forms.ChoiceField, self.fields["period"])
+            periods.choices = [("", _("latest approved")), *quarter_choices(last, PERIODS)]
         for field in self.fields.values():
             css = field.widget.attrs.get("class", "")
             small = "form-select-sm" if "form-select" in css else "form-control-sm"
@@ -88,9 +88,10 @@ class ExportForm(BootstrapMixin, forms.Form):
 def _json_object(text: str, what: str) -> dict:
     try:
         value = json.loads(text)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise forms.ValidationError(
-            _("%(what)s: not valid JSON (%(error)s).") % {"what": what, "error": error}
+            _("%(what)s: not valid JSON (line %(line)d, column %(column)d).")
+            % {"what": what, "line": error.lineno, "column": error.colno}
         ) from error
     if not isinstance(value, dict):
         raise forms.ValidationError(_("%(what)s: write a JSON object, {…}.") % {"what": what})
@@ -101,7 +102,10 @@ class MappingForm(BootstrapMixin, forms.Form):
     code = forms.SlugField(
         label=_("code"),
         max_length=60,
-        help_text=_("A short name in letters, digits and hyphens, e.g. zjtx-provincial."),
+        help_text=_(
+            "Letters, digits and hyphens: it names the mapping in links and file names, and "
+            "stays when the mapping changes."
+        ),
     )
     name = forms.CharField(label=_("name"), max_length=200)
     target = forms.ChoiceField(label=_("maps onto"))
@@ -126,10 +130,13 @@ class MappingForm(BootstrapMixin, forms.Form):
         help_text=_("Where the layout comes from: the platform, the document, the list."),
     )
     params = forms.CharField(
-        label=_("parameters (JSON)"),
+        label=_("parameters"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "font-monospace"}),
-        help_text=_('Fixed values for every row, e.g. {"kind": "little_giant", "source": "…"}.'),
+        help_text=_(
+            "Fixed values for every row, one “name=value” a line (kind=little_giant), or a JSON "
+            "object."
+        ),
     )
 
     def __init__(self, *args, new: bool = False, **kwargs):
@@ -140,7 +147,9 @@ class MappingForm(BootstrapMixin, forms.Form):
 
     def clean_params(self) -> dict:
         text = self.cleaned_data["params"].strip()
-        return _json_object(text, str(_("Parameters"))) if text else {}
+        if text.startswith("{"):
+            return _json_object(text, str(_("Parameters")))
+        return parse_choices(text)
 
 
 def parse_choices(text: str) -> dict:
@@ -184,7 +193,7 @@ class ColumnForm(BootstrapMixin, forms.Form):
     choices = forms.CharField(
         label=_("allowed values"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "文件值=portal值"}),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("file value=portal value")}),
     )
     transform = forms.ChoiceField(label=_("transformation"), choices=TRANSFORMS, required=False)
 
@@ -213,10 +222,10 @@ def field_choices(target: str) -> list:
     choice first, so that an empty row of the table posts nothing to check."""
     fields: list[tuple[str, Any]]
     if target in TARGETS:
-        fields = [(name, f"{name} — {label}") for name, label in TARGETS[target].fields.items()]
+        fields = [(name, capfirst(str(label))) for name, label in TARGETS[target].fields.items()]
     else:
         fields = [
-            (str(t.label), [(name, f"{name} — {label}") for name, label in t.fields.items()])
+            (str(t.label), [(name, capfirst(str(label))) for name, label in t.fields.items()])
             for t in TARGETS.values()
         ]
     return [("", "—"), *fields]

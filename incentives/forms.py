@@ -4,21 +4,23 @@ Claim amounts are typed in yuan, to the fen, as on the vouchers and loan contrac
 policy amounts too (the rule is shown in 万元 where the documents use 万元).
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django import forms
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from incentives.models import MONEY, Claim, Policy
-from portal.forms import BootstrapMixin
+from portal import formats
+from portal.forms import BootstrapMixin, DateField
 from portal.models import Organisation, Qualification, Region
 
 # At least this many interest-payment rows are offered; empty rows are ignored.
 PAYMENT_ROWS = 8
 FEN = Decimal("0.01")
-# What <input type="date"> reads and writes, whatever the language of the page.
-ISO_DATE = "%Y-%m-%d"
 
 
 def lines(text: str) -> list[str]:
@@ -55,12 +57,8 @@ class ClaimForm(BootstrapMixin, forms.Form):
     loan_bank = forms.CharField(label=_("lending bank"), max_length=100)
     loan_contract = forms.CharField(label=_("loan contract number"), max_length=60)
     loan_amount = _yuan(_("loan amount (yuan)"))
-    loan_start = forms.DateField(
-        label=_("loan start"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
-    )
-    loan_end = forms.DateField(
-        label=_("loan repaid on"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
-    )
+    loan_start = DateField(label=_("loan start"))
+    loan_end = DateField(label=_("loan repaid on"))
     description = forms.CharField(
         label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -79,7 +77,7 @@ class ClaimForm(BootstrapMixin, forms.Form):
             ).order_by("year")
             # Django's documented way to label one field's choices: replace the method on it.
             recognition.label_from_instance = lambda q: (  # type: ignore[method-assign,assignment]
-                f"{q.get_kind_display()} · {q.year} · {q.source}"
+                f"{q.get_kind_display()} · {formats.year(q.year)} · {q.source}"
             )
         if "base_amount" in self.fields and policy.base_label:
             self.fields["base_amount"].label = _("%(base)s (yuan)") % {"base": policy.base_label}
@@ -111,11 +109,7 @@ def fields_for(policy: Policy) -> list[str]:
 class InterestPaymentForm(BootstrapMixin, forms.Form):
     """One interest payment; a row left empty is ignored."""
 
-    date = forms.DateField(
-        label=_("paid on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
-    )
+    date = DateField(label=_("paid on"), required=False)
     amount = _yuan(_("interest (yuan)"), required=False)
 
     def clean(self):
@@ -179,9 +173,7 @@ class ReasonForm(BootstrapMixin, forms.Form):
 
 
 class PaymentForm(BootstrapMixin, forms.Form):
-    paid_on = forms.DateField(
-        label=_("paid on"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
-    )
+    paid_on = DateField(label=_("paid on"))
     amount = _yuan(_("amount (yuan)"))
     voucher = forms.CharField(label=_("voucher number"), max_length=60)
 
@@ -202,7 +194,13 @@ class PolicyForm(BootstrapMixin, forms.ModelForm):
     code = forms.SlugField(
         label=_("code"),
         max_length=40,
-        help_text=_("Stable across versions, e.g. little-giant-ankang."),
+        # The code is machine text an administrator writes: shown as such (<code>).
+        help_text=mark_safe(  # noqa: S308  (a constant example in our own markup)
+            format_lazy(
+                _("Stable across versions, e.g. {example}."),
+                example="<code>little-giant-ankang</code>",
+            )
+        ),
     )
     claimant_kinds = forms.MultipleChoiceField(
         label=_("organisation kinds that may claim"),
@@ -227,11 +225,8 @@ class PolicyForm(BootstrapMixin, forms.ModelForm):
             "base_label", "cap_per_claim", "cumulative_cap", "duration_months", "one_time",
             "source", "is_active",
         ]  # fmt: skip
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "opens_on": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
-            "closes_on": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
-        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"opens_on": DateField, "closes_on": DateField}
 
     def __init__(self, *args, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -239,7 +234,13 @@ class PolicyForm(BootstrapMixin, forms.ModelForm):
             del self.fields["code"]
         else:
             self.order_fields(["code", *(self._meta.fields or ())])
-        cast(forms.ModelChoiceField, self.fields["region"]).queryset = policy_regions()
+        region = cast(forms.ModelChoiceField, self.fields["region"])
+        region.queryset = policy_regions()
+        # A real first choice instead of Django's "---------".
+        region.empty_label = _("Choose…")
+        _label_empty(self.fields["level"], _("Choose…"))
+        _label_empty(self.fields["amount_kind"], _("Choose…"))
+        _label_empty(self.fields["qualification"], _("No qualification required"))
         if self.instance.pk and not self.is_bound:
             self.initial["evidence"] = "\n".join(self.instance.evidence)
 
@@ -249,6 +250,14 @@ class PolicyForm(BootstrapMixin, forms.ModelForm):
     def _post_clean(self):
         """The service validates the rule (and the model) and never edits a version in use:
         the instance is left untouched here."""
+
+
+def _label_empty(field: forms.Field, label) -> None:
+    """The empty choice of a select, labelled for what it means (never "---------")."""
+    choice_field = cast(forms.ChoiceField, field)
+    # A model field's flat (value, label) pairs, with Django's blank choice first.
+    choices = cast(Iterable[tuple[Any, Any]], choice_field.choices)
+    choice_field.choices = [(value, label if value == "" else text) for value, text in choices]
 
 
 class BudgetForm(BootstrapMixin, forms.Form):
@@ -265,5 +274,5 @@ class BudgetForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, policies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["policy_code"].choices = [(p.code, f"{p.title}（{p.code}）") for p in policies]
+        self.fields["policy_code"].choices = [(p.code, p.title) for p in policies]
         self.fields["region"].queryset = policy_regions()

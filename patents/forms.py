@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patents.models import INTENSIVE_INDUSTRIES, Patent
-from portal.forms import BootstrapMixin
+from portal.forms import BootstrapMixin, DateField
 from portal.models import Organisation
 
 
@@ -84,10 +84,7 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
 
         model = Conversion
         fields = sorted({name for names in CONVERSION_FORM_FIELDS.values() for name in names})
-        widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
-        }
+        field_classes = {"starts_on": DateField, "ends_on": DateField}
 
     def __init__(
         self,
@@ -136,7 +133,7 @@ class ConversionForm(BootstrapMixin, forms.ModelForm):
 
 
 class ConversionEndForm(BootstrapMixin, forms.Form):
-    ended_on = forms.DateField(label=_("ended on"), widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = DateField(label=_("ended on"))
 
 
 class OpenLicenceSearchForm(forms.Form):

@@ -1,11 +1,16 @@
 """Input shapes. Business rules live in services; these only check the form of the input."""
 
 import re
+from collections.abc import Collection, Iterable, Iterator
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.contenttypes.models import ContentType
+from django.db.models.fields import BLANK_CHOICE_DASH
+from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from portal import selectors
@@ -32,6 +37,7 @@ class BootstrapMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            _label_blank_choice(field)
 
     def full_clean(self):
         super().full_clean()
@@ -40,6 +46,82 @@ class BootstrapMixin:
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
+
+
+def _label_blank_choice(field: forms.Field) -> None:
+    """Django's empty choice "---------" says nothing (issue 18): a required select asks the
+    user to choose, an optional one shows "—" (nothing chosen). A label a form set stays."""
+    blank = BLANK_CHOICE_DASH[0][1]
+    label = _("Choose…") if field.required else "—"
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == blank:
+            field.empty_label = label
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(cast(Iterable, field.choices))
+        if choices and choices[0] == ("", blank):
+            field.choices = [("", label), *choices[1:]]
+
+
+# Dates and times ---------------------------------------------------------------------------------
+# <input type="date"> and <input type="datetime-local"> read and write one format each (HTML's
+# "valid date string" and "valid normalized local date and time string"), whatever the language
+# of the page. Django's own widgets render the active language's first input format instead
+# (2026/12/06 09:00 in Chinese), which the browser refuses as a value: the input shows empty and
+# a required one blocks the form (issue 18). Every form's dates go through this pair.
+ISO_DATE = "%Y-%m-%d"
+ISO_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    """<input type="date">: its value is always YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATE)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """<input type="datetime-local">: its value is always YYYY-MM-DDTHH:MM, in local time (the
+    field converts an aware value to the current time zone first)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_MINUTE)
+
+
+class _InputFormats(Collection[str]):
+    """The input's own formats first, then the active language's (a script or an older browser
+    posting 2026/12/06), as Django's fields read them: read on every use, so the language is the
+    request's, not the one active at import."""
+
+    def __init__(self, own: tuple[str, ...], *settings: str) -> None:
+        self.own, self.settings = own, settings
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.own
+        for setting in self.settings:
+            yield from (f for f in formats.get_format(setting) if f not in self.own)
+
+    def __len__(self) -> int:
+        return sum(1 for _format in self)
+
+    def __contains__(self, value: object) -> bool:
+        return any(value == f for f in self)
+
+
+class DateField(forms.DateField):
+    widget = DateInput
+    input_formats = _InputFormats((ISO_DATE,), "DATE_INPUT_FORMATS")
+
+
+class DateTimeField(forms.DateTimeField):
+    widget = DateTimeInput
+    # A date alone is a moment too (midnight), as Django's own DateTimeField reads it.
+    input_formats = _InputFormats(
+        (ISO_MINUTE, "%Y-%m-%dT%H:%M:%S"), "DATETIME_INPUT_FORMATS", "DATE_INPUT_FORMATS"
+    )
 
 
 class CreditCodeField(forms.CharField):
@@ -124,10 +206,7 @@ class QualificationForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Qualification
         fields = ["kind", "year", "recognised_on", "valid_until", "source"]
-        widgets = {
-            "recognised_on": forms.DateInput(attrs={"type": "date"}),
-            "valid_until": forms.DateInput(attrs={"type": "date"}),
-        }
+        field_classes = {"recognised_on": DateField, "valid_until": DateField}
 
 
 class UserCreateForm(BootstrapMixin, forms.Form):
@@ -206,17 +285,11 @@ def _audit_object_types():
 class _ObjectTypeField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         model = obj.model_class()
-        name = model._meta.verbose_name if model else obj.model
-        return f"{name} ({obj.app_label}.{obj.model})"
+        return capfirst(model._meta.verbose_name) if model else obj.model
 
 
 def _moment(label):
-    return forms.DateTimeField(
-        label=label,
-        required=False,
-        help_text=_("A date, or a date and time."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    return DateTimeField(label=label, required=False, help_text=_("A date, or a date and time."))
 
 
 class AuditFilterForm(BootstrapMixin, forms.Form):
@@ -233,7 +306,10 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
         choices=[("", "—"), *AuditEntry.Outcome.choices],
     )
     target_type = _ObjectTypeField(
-        label=_("object type"), required=False, queryset=ContentType.objects.none()
+        label=_("object type"),
+        required=False,
+        queryset=ContentType.objects.none(),
+        empty_label="—",
     )
     target_id = forms.CharField(label=_("object id"), required=False, max_length=64)
     target = forms.CharField(label=_("object"), required=False, max_length=200)

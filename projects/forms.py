@@ -9,7 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import BootstrapMixin
+from portal.forms import BootstrapMixin, DateTimeField
 from portal.models import Organisation, User
 from projects.models import Application, Comparator
 
@@ -59,8 +59,8 @@ class CategoryForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line; leave empty when the category has none."),
     )
-    amount_min = WanField(label=_("minimum grant (万元)"), required=False)
-    amount_max = WanField(label=_("maximum grant (万元)"), required=False)
+    amount_min = WanField(label=_("minimum grant (CNY 10k)"), required=False)
+    amount_max = WanField(label=_("maximum grant (CNY 10k)"), required=False)
     amount_source = forms.CharField(label=_("source of the amounts"), required=False)
 
     def clean_subtypes(self):
@@ -94,12 +94,8 @@ class CallForm(BootstrapMixin, forms.Form):
     description = forms.CharField(
         label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    opens_at = forms.DateTimeField(
-        label=_("opens at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    closes_at = forms.DateTimeField(
-        label=_("closes at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    opens_at = DateTimeField(label=_("opens at"))
+    closes_at = DateTimeField(label=_("closes at"))
 
 
 class LotForm(BootstrapMixin, forms.Form):
@@ -107,12 +103,12 @@ class LotForm(BootstrapMixin, forms.Form):
 
     category = forms.IntegerField(widget=forms.HiddenInput)
     include = forms.BooleanField(label=_("open"), required=False)
-    budget = WanField(label=_("budget (万元)"), required=False)
+    budget = WanField(label=_("budget (CNY 10k)"), required=False)
     expected_projects = forms.IntegerField(
         label=_("expected projects"), min_value=1, max_value=999, required=False
     )
-    amount_min = WanField(label=_("minimum grant (万元)"), required=False)
-    amount_max = WanField(label=_("maximum grant (万元)"), required=False)
+    amount_min = WanField(label=_("minimum grant (CNY 10k)"), required=False)
+    amount_max = WanField(label=_("maximum grant (CNY 10k)"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -148,7 +144,7 @@ class ApplicationForm(BootstrapMixin, forms.Form):
     )
     subtype = forms.ChoiceField(label=_("sub-type"), required=False)
     period_months = forms.IntegerField(label=_("period (months)"), min_value=1, max_value=60)
-    requested_amount = WanField(label=_("requested amount (万元)"), required=False)
+    requested_amount = WanField(label=_("requested amount (CNY 10k)"), required=False)
     contact_name = forms.CharField(label=_("contact person"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=32, required=False)
     joint_organisations = forms.ModelMultipleChoiceField(
@@ -252,7 +248,7 @@ class ApplicationForm(BootstrapMixin, forms.Form):
 
 
 class ApproveForm(BootstrapMixin, forms.Form):
-    amount = WanField(label=_("approved amount (万元)"))
+    amount = WanField(label=_("approved amount (CNY 10k)"))
     reason = forms.CharField(
         label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -297,7 +293,8 @@ class ScoreForm(BootstrapMixin, forms.Form):
             points = f"points_{criterion['code']}"
             note = f"comment_{criterion['code']}"
             self.fields[points] = forms.DecimalField(
-                label=f"{criterion['name']} (0–{criterion['weight']})",
+                label=_("%(name)s (%(detail)s)")
+                % {"name": criterion["name"], "detail": f"0–{criterion['weight']}"},
                 min_value=0,
                 max_value=criterion["weight"],
                 decimal_places=1,
@@ -340,7 +337,9 @@ class ReportForm(BootstrapMixin, forms.Form):
                 )
             else:
                 field = forms.DecimalField(
-                    label=f"{kpi.name}（{kpi.unit or '—'}）",
+                    label=_("%(name)s (%(detail)s)") % {"name": kpi.name, "detail": kpi.unit}
+                    if kpi.unit
+                    else kpi.name,
                     required=final,
                     min_value=0,
                     max_digits=14,

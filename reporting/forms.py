@@ -1,9 +1,12 @@
 """Input shapes of the reporting pages. Business rules live in services/."""
 
+from typing import cast
+
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import BootstrapMixin
+from portal.forms import BootstrapMixin, DateField
 from portal.models import Region
 from portal.numbers import NumberError, parse_number
 from portal.periods import Quarter
@@ -11,9 +14,22 @@ from reporting.models import DataElement, Indicator, ReturnForm, ValidationRule
 from reporting.validation import Entry
 
 
+def _choose_first(form: forms.BaseForm, *names: str) -> None:
+    """A required select with no default opens on “Choose…”, not on Django's "---------"."""
+    for name in names:
+        field = form.fields[name]
+        if isinstance(field, forms.ChoiceField):
+            listed = cast(list[tuple[str, str]], field.choices)  # normalised by the field
+            field.choices = [("", _("Choose…")), *((v, text) for v, text in listed if v)]
+
+
 class OpenReturnForm(BootstrapMixin, forms.Form):
-    form = forms.ModelChoiceField(label=_("return form"), queryset=ReturnForm.objects.none())
-    region = forms.ModelChoiceField(label=_("region"), queryset=Region.objects.none())
+    form = forms.ModelChoiceField(
+        label=_("return form"), queryset=ReturnForm.objects.none(), empty_label=_("Choose…")
+    )
+    region = forms.ModelChoiceField(
+        label=_("region"), queryset=Region.objects.none(), empty_label=_("Choose…")
+    )
     period = forms.ChoiceField(label=_("period"))
 
     def __init__(self, *args, regions, forms_qs, periods, **kwargs):
@@ -101,6 +117,10 @@ class DataElementForm(BootstrapMixin, forms.ModelForm):
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _choose_first(self, "unit", "value_type", "kind")
+
 
 class ValidationRuleForm(BootstrapMixin, forms.ModelForm):
     class Meta:
@@ -110,16 +130,27 @@ class ValidationRuleForm(BootstrapMixin, forms.ModelForm):
             "comment_excuses", "message", "source", "is_active",
         ]  # fmt: skip
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _choose_first(self, "operator")
+        # Formulas are written with element codes: the example is shown as code.
+        self.fields["condition"].help_text = format_html(
+            "{} <code>PLEDGE_AMOUNT &gt; 0</code>", _("Optional, a comparison such as")
+        )
+
 
 class TargetForm(BootstrapMixin, forms.Form):
-    indicator = forms.ModelChoiceField(label=_("indicator"), queryset=Indicator.objects.all())
+    indicator = forms.ModelChoiceField(
+        label=_("indicator"), queryset=Indicator.objects.all(), empty_label=_("Choose…")
+    )
     region = forms.ModelChoiceField(
         label=_("region"),
         queryset=Region.objects.order_by("path"),
         required=False,
+        empty_label=_("China (a national target, for reference)"),
         help_text=_("Leave empty for a national target shown for reference."),
     )
-    deadline = forms.DateField(label=_("deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = DateField(label=_("deadline"))
     target_value = forms.DecimalField(label=_("target"), max_digits=20, decimal_places=4)
     baseline_value = forms.DecimalField(
         label=_("baseline"),
@@ -128,9 +159,7 @@ class TargetForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("Leave empty to use the portal's own value at the baseline date."),
     )
-    baseline_date = forms.DateField(
-        label=_("baseline date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    baseline_date = DateField(label=_("baseline date"))
     source = forms.CharField(
         label=_("source"),
         max_length=300,
