@@ -4,19 +4,20 @@ Called by `manage.py load_demo` (demo/management/commands/load_demo.py) after th
 and before the statistics, whose progress computation then counts the payments (the indicator
 of incentive money paid). The policies themselves are seeded by incentives.seeds.
 
-* Budgets (source "演示预算") for 2025 and this year for every policy: province policies from
-  陕西省 (610000), Ankang's from 安康市 (610900).
+* Budgets (source "演示预算") for 2025 and the year of the load for every policy: province
+  policies from 陕西省 (610000), Ankang's from 安康市 (610900).
 * The demo enterprise (user `enterprise`, 安康市) is recognised as a national little giant in
   2024 but holds no claim under the little-giant policies, nor under the provincial pledge
   interest subsidy: the browser journey claims those (tests/e2e/test_incentives_journey.py).
 * Five more demo enterprises, each with an applicant account (password DEMO_PASSWORD), and
   the demo university, park, agency and county park claim under every policy.
-* 2025's claims were decided and paid in 2025: written through the ORM with dates in the past
-  (the services date a decision today), their entitlement computed by the one pure function
-  (incentives.entitlement.compute) with its working. This year's go through the services as of
-  today, each step checked as on the pages: drafts, submitted, returned, approved (one partly
-  paid), rejected and paid claims. Their evidence rows point at one stored demo PDF rather than
-  a file per claim.
+* 2025's claims, the last year of the 2023–2025 plan period, were decided and paid in 2025:
+  history, written through the ORM with dates in the past (the services date a decision today),
+  their entitlement computed by the one pure function (incentives.entitlement.compute) with its
+  working. This year's go through the services as of the day of the load (`today`, or the last
+  day the policies take claims when they have closed), each step checked as on the pages: drafts,
+  submitted, returned, approved (one partly paid, on the day of the load), rejected and paid
+  claims. Their evidence rows point at one stored demo PDF rather than a file per claim.
 
 Idempotent: an organisation's claims under a policy are counted, and only the planned ones
 beyond that count are made; budgets, organisations, users and recognitions are found by their
@@ -264,15 +265,17 @@ def _figures(claim: Claim) -> Figures:
 
 
 @transaction.atomic
-def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
-    """Create the demo budgets, recognitions and claims that are missing; return the rows
-    created."""
+def load(
+    *, organisations: Mapping[str, Organisation] | None = None, today: date | None = None
+) -> int:
+    """Create the demo budgets, recognitions and claims that are missing, as of `today`
+    (default: today); return the rows created."""
     orgs, created = _organisations(organisations)
     applicants = _applicants(orgs)
     created += _users(orgs, applicants)
     created += _recognitions(orgs)
     policies = {p.code: p for p in Policy.objects.filter(is_active=True).select_related("region")}
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     # Claims are made as of today, inside the policies' window (the seeded ones close at the
     # end of 2026; after that the demo still claims on their last day).
     as_of = min(today, max((p.closes_on for p in policies.values()), default=today))
@@ -301,7 +304,7 @@ def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
             (past if plan.past else current).append(plan)
     made = _past_claims(past, orgs, applicants, policies, reviewer)
     for plan in current:
-        made += _current_claim(plan, orgs, applicants, policies, reviewer, as_of)
+        made += _current_claim(plan, orgs, applicants, policies, reviewer, as_of, today)
     if made:
         audit_record(actor=None, actor_label="load_demo", event=events.DEMO_INCENTIVES,
                      after={"claims": made})  # fmt: skip
@@ -522,9 +525,10 @@ def _current_claim(
     policies: Mapping[str, Policy],
     reviewer: User,
     as_of: date,
+    today: date,
 ) -> int:
-    """One of this year's claims, through the services as of `as_of`; skipped when they refuse
-    it (a claim made in the UI before the demo was loaded, say)."""
+    """One of this year's claims, through the services as of `as_of` (paid on `today`); skipped
+    when they refuse it (a claim made in the UI before the demo was loaded, say)."""
     org, policy = orgs[plan.key], policies[plan.code]
     user = applicants.get(org.pk)
     if user is None:
@@ -552,7 +556,7 @@ def _current_claim(
                 claim = services.claim_approve(actor=reviewer, claim=claim, amount=amount,
                                                reason=plan.reason, today=as_of)  # fmt: skip
                 for index, value in enumerate(plan.payments, start=1):
-                    services.claim_pay(actor=reviewer, claim=claim, paid_on=timezone.localdate(),
+                    services.claim_pay(actor=reviewer, claim=claim, paid_on=today,
                                        amount=value, voucher=_voucher(claim, index))  # fmt: skip
                     made += 1
             return made

@@ -15,12 +15,16 @@ the check character of portal.identifiers. Rows are written in bulk, not through
 (3,000 audited imports would take the e2e fixture too long): one audit entry records the load.
 The needs are matched once by the real matching service (patents.services.needs_match).
 
-Dates are fixed, not relative to today: filings 2010–2024, screenings 2024–2025, conversion
-events 2023–2025, open licence declarations from 2025 to 2027-12-31; legal status is as of
-AS_OF.
+The plan is drawn on a calendar of its own that ends on AS_OF (2025-12-31): filings 2010–2024
+and legal status as of AS_OF are the pool's history and stay as drawn. What the pool's owners did
+with it follows the day of the load (`today`): screenings, conversion events and their terms move
+by the days from AS_OF to that day, so the latest events fall in the last weeks before it, the
+screenings in the two years before it, and the open licences run to two years after it. The plan
+itself never depends on the day: the same patents get the same events whenever it is loaded.
 
 Idempotent: a patent is found by its number, a need by its enterprise and title, a conversion
-event by its patent, kind and date; what exists is left as it is. Only new needs are matched.
+event by its patent and kind (each patent has at most one planned event of a kind); what exists
+is left as it is. Only new needs are matched.
 """
 
 import functools
@@ -954,7 +958,10 @@ def _plan_conversions(plan: list[Planned], rng: random.Random) -> None:
     pledges = [e for p in plan for e in p.events if e["kind"] == C.PLEDGE]
     pledges[0]["ended_on"] = pledges[0]["starts_on"] + timedelta(days=300)
     licences = [e for p in plan for e in p.events if e["kind"] == C.LICENCE]
-    licences[-1]["ended_on"] = licences[-1]["starts_on"] + timedelta(days=200)
+    # Ended before the plan's own last day, like every other planned date but the terms.
+    licences[-1]["ended_on"] = min(
+        licences[-1]["starts_on"] + timedelta(days=200), AS_OF - timedelta(days=30)
+    )
     # The demo enterprise's deals (counterparty "enterprise": the registered demo enterprise).
     for kind, ipc, day, extra in ENTERPRISE_EVENTS:
         found = _eligible(plan, rng, field_key="agriculture", owner="nwafu",
@@ -1074,10 +1081,32 @@ def _organisations(
     return found, created
 
 
+def shift(today: date) -> timedelta:
+    """How far the plan's activity moves to be dated from the load day `today` (see the module
+    docstring): the days from AS_OF to it."""
+    return max(today - AS_OF, timedelta(0))
+
+
+def _dated(event: dict, by: timedelta) -> dict:
+    """A planned event moved onto the load's calendar, its registration number with it."""
+    values = dict(event)
+    for name in ("starts_on", "ends_on", "ended_on"):
+        if values.get(name) is not None:
+            values[name] += by
+    if values.get("registration_number"):  # the year it was registered comes first
+        values["registration_number"] = (
+            f"{values['starts_on'].year}{values['registration_number'][4:]}"
+        )
+    return values
+
+
 @transaction.atomic
-def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
+def load(
+    *, organisations: Mapping[str, Organisation] | None = None, today: date | None = None
+) -> int:
     """Create the demo pool, needs, suggestions, feedback and conversion events that are
-    missing; return the rows created."""
+    missing, dated from `today` (default: today); return the rows created."""
+    by = shift(today or timezone.localdate())
     orgs, created = _organisations(organisations)
     applicants: dict[int, User] = {}  # organisation id -> its first applicant
     for user in User.objects.filter(
@@ -1099,6 +1128,7 @@ def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
             continue
         p.patent.owner = owners[p.owner]
         if p.patent.screened_at is not None:
+            p.patent.screened_at += by
             p.patent.screened_by = applicants.get(p.patent.owner.pk)
         new.append(p.patent)
     Patent.objects.bulk_create(new, batch_size=500)
@@ -1106,7 +1136,7 @@ def load(*, organisations: Mapping[str, Organisation] | None = None) -> int:
     pks = dict(Patent.objects.filter(owner__in=owners.values()).values_list("number", "pk"))
 
     needs, suggestions, feedback = _needs(enterprise, applicants.get(enterprise.pk))
-    conversions = _conversions(plan, pks, orgs, applicants, reviewer)
+    conversions = _conversions(plan, pks, orgs, applicants, reviewer, by)
     created += needs + suggestions + feedback + conversions
     if created:
         audit_record(
@@ -1176,19 +1206,20 @@ def _conversions(
     orgs: Mapping[str, Organisation],
     applicants: Mapping[int, User],
     reviewer: User | None,
+    by: timedelta,
 ) -> int:
-    """The planned conversion events that are missing (recorded by an applicant of the owner,
-    or by the reviewer); returns how many were created."""
+    """The planned conversion events that are missing, dated `by` later than planned (recorded
+    by an applicant of the owner, or by the reviewer); returns how many were created."""
     existing = set(Conversion.objects.filter(
         patent__owner__in=[orgs[key] for key in POOL]
-    ).values_list("patent_id", "kind", "starts_on"))  # fmt: skip
+    ).values_list("patent_id", "kind"))  # fmt: skip
     new = []
     for p in plan:
         for event in p.events:
-            values = dict(event)
             patent_id = pks[p.patent.number]
-            if (patent_id, values["kind"], values["starts_on"]) in existing:
+            if (patent_id, event["kind"]) in existing:
                 continue
+            values = _dated(event, by)
             if values.get("counterparty") == "enterprise":
                 values["counterparty"] = orgs["enterprise"]
                 values["counterparty_name"] = orgs["enterprise"].name

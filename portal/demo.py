@@ -8,15 +8,27 @@ panel of the demo projects (`MORE_USERS`) get accounts, all with `settings.DEMO_
 Idempotent: existing rows (matched by credit code and user name) are left as they are.
 """
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from portal import events, services, workflow
 from portal.identifiers import credit_code_check_character
 from portal.models import Organisation, Qualification, Region, RegionCodeAlias, Role, User
 from portal.organisation_workflow import ORGANISATION
 from portal.seeds import seed_regions
+
+
+def latest_moment(today: date) -> datetime:
+    """The latest moment demo data may be dated when loaded on `today`: now, when `today` is
+    today; otherwise the end of that day (a load given another day)."""
+    now = timezone.now()
+    if timezone.localdate(now) == today:
+        return now
+    return datetime.combine(today, time(23, 59), tzinfo=timezone.get_current_timezone())
 
 
 def demo_credit_code(body17: str) -> str:
@@ -167,8 +179,10 @@ def load() -> tuple[dict[str, Organisation], dict[str, Region], int]:
                 source=source,
             )
             created += 1
+    taken = set(User.objects.values_list("username", flat=True))
+    hashed = None  # one hash for all: they share the password, and each costs a quarter second
     for username, full_name, role, org_key, user_region in USERS + MORE_USERS:
-        if User.objects.filter(username=username).exists():
+        if username in taken:
             continue
         user = User(
             username=username,
@@ -178,8 +192,11 @@ def load() -> tuple[dict[str, Organisation], dict[str, Region], int]:
             organisation=organisations.get(org_key) if org_key is not None else None,
             region=regions.get(user_region) if user_region is not None else None,
         )
-        user.set_password(settings.DEMO_PASSWORD)
+        hashed = hashed or make_password(settings.DEMO_PASSWORD)
+        user.password = hashed
         user.save()
+        # What set_password() has saving do: the password history and its date.
+        password_validation.password_changed(settings.DEMO_PASSWORD, user)
         services.audit_record(
             actor=None, actor_label="load_demo", event=events.DEMO_USER_CREATE, target=user
         )

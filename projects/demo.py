@@ -13,13 +13,16 @@ inboxes are the ones the portal itself writes. Two calls:
   left without applications: the demo enterprise (on the 2023 listing-reserve list, no patents
   declared yet) is the one who declares there, in the end-to-end journey.
 
+Both are dated from the day of the load (`today`, default today): this year and last year are
+that day's, the window is open on it, and the late project started four months before it.
+
 Idempotent: a call is found by its title, an application by its call, category and lead
 organisation; what exists is left as it is. Last year's call is built in one go (its window is
 closed afterwards, so nothing can be added to it later).
 """
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -77,8 +80,9 @@ def open_call(today=None) -> Call | None:
     return Call.objects.filter(year=today.year, title=call_title(today.year)).first()
 
 
-def load(*, organisations: Mapping[str, Organisation]) -> int:
-    """Build the demo calls and applications that are missing. Returns the rows created."""
+def load(*, organisations: Mapping[str, Organisation], today: date | None = None) -> int:
+    """Build the demo calls and applications that are missing, dated from `today` (default:
+    today). Returns the rows created."""
     seeds.seed()  # after migrate the categories exist; after a flush (e2e live server) they don't
     users = {user.username: user for user in User.objects.all()}
     reviewer = users["reviewer"]
@@ -88,7 +92,12 @@ def load(*, organisations: Mapping[str, Organisation]) -> int:
         if not ExpertProfile.objects.filter(user=expert).exists():
             services.expert_profile_set(actor=reviewer, expert=expert, field=field, title=title)
             created += 1
-    demo = _Builder(reviewer=reviewer, users=users, organisations=organisations)
+    demo = _Builder(
+        reviewer=reviewer,
+        users=users,
+        organisations=organisations,
+        today=today or timezone.localdate(),
+    )
     created += demo.earlier_call()
     created += demo.current_call()
     return created
@@ -134,11 +143,13 @@ def points_for(application: Application, total: int) -> dict[str, Decimal]:
 
 
 class _Builder:
-    def __init__(self, *, reviewer: User, users: Mapping[str, User], organisations) -> None:
+    def __init__(
+        self, *, reviewer: User, users: Mapping[str, User], organisations, today: date
+    ) -> None:
         self.reviewer = reviewer
         self.users = users
         self.organisations = organisations
-        self.today = timezone.localdate()
+        self.today = today
 
     # Calls -----------------------------------------------------------------------------------
 
@@ -265,23 +276,29 @@ class _Builder:
         """This year's call, open from yesterday for 60 days, with the declarations."""
         call = open_call(self.today)
         created = 0
+        window = {
+            "opens_at": _at(self.today - timedelta(days=1), 9),
+            "closes_at": _at(self.today + timedelta(days=60), 17, 30),
+        }
+        now = timezone.now()
+        # The applicants declare through the services, which take declarations while the
+        # window is open now: a load dated another day opens it for the while, then sets it.
+        elsewhen = not window["opens_at"] <= now < window["closes_at"]
+        data = {
+            "year": self.today.year,
+            "title": call_title(self.today.year),
+            "description": (
+                "演示数据。按陕西省2023年专利转化专项计划项目申报指南设置的六类项目，正在受理申报。"
+            ),
+            **window,
+        }
         if call is None:
-            yesterday = self.today - timedelta(days=1)
-            call = services.call_create(
-                actor=self.reviewer,
-                data={
-                    "year": self.today.year,
-                    "title": call_title(self.today.year),
-                    "description": (
-                        "演示数据。按陕西省2023年专利转化专项计划项目申报指南设置的六类项目，"
-                        "正在受理申报。"
-                    ),
-                    "opens_at": _at(yesterday, 9),
-                    "closes_at": _at(self.today + timedelta(days=60), 17, 30),
-                },
-                lots=_lots(),
-            )
+            if elsewhen:
+                data.update(opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1))
+            call = services.call_create(actor=self.reviewer, data=data, lots=_lots())
             created += 1
+        else:
+            elsewhen = False
         for code, username, content, status in CURRENT_DECLARATIONS:
             lot = call.lots.get(category__code=code)
             user = self.users[username]
@@ -292,6 +309,10 @@ class _Builder:
             application = self._declare(call, code, username, **content)
             getattr(self, f"_to_{status}")(application)
             created += 1
+        if elsewhen:
+            services.call_update(
+                actor=self.reviewer, call=call, data={**data, **window}, lots=_lots()
+            )
         return created
 
     # Steps -----------------------------------------------------------------------------------

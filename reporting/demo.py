@@ -1,24 +1,35 @@
-"""Demo statistics: two years of quarterly returns for every reporting unit, and a 2025Q2 round
-in progress (some approved, some submitted, Ankang and four others not yet reported).
+"""Demo statistics, dated from the day they are loaded: the quarterly returns of every reporting
+unit from 2023Q1 on, and the round the cities are reporting now.
+
+The round in progress is the last complete quarter of the load day
+(`Quarter.last_completed(today)`): five cities approved, two submitted, 延安市 has opened its
+return and typed part of it, and 安康市, 铜川市, 商洛市 and 西咸新区 have not reported, so `ankang`
+can fill the round in and the dashboards show who is missing. Every earlier quarter is history,
+approved: the whole 2023–2025 plan period (2023Q1..2025Q4) and what followed it. Submissions and
+decisions are dated 9 to 23 days after their quarter's end, never after the moment of the load.
 
 Figures are invented but of the right size (DOMAIN.md §8: about 125,000 valid invention patents
 in Shaanxi by mid-2025) and consistent with the seeded validation rules: stock figures never fall,
-high-value ≤ valid invention patents, a pledge amount always has a pledge count. Ankang's figures
-sit a little behind its 2025 targets (安政办发〔2024〕13号 第2条), so its dashboard has a story.
-Ankang's counties report too, so the dashboard drills down from province to city to county.
+high-value ≤ valid invention patents, a pledge amount always has a pledge count. They depend on
+the quarter, not on the load day, so a quarter reads the same whenever the demo is loaded. Ankang's
+figures end 2025 a little behind its 2025 targets (安政办发〔2024〕13号 第2条), so its dashboard
+has a story. Ankang's counties report too, so the dashboard drills down from province to city to
+county.
 
 Demo returns are written in bulk (one audit entry for the whole load), then progress is computed
-once. Idempotent: a (region, period) that already has a return is left alone.
+once. Idempotent: a (region, period) that already has a return is left alone; loaded again in a
+later quarter, the quarters since are added.
 """
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from portal import workflow as engine
+from portal.demo import latest_moment
 from portal.models import Region, Role, User
 from portal.periods import Quarter
 from portal.services import audit_record
@@ -36,12 +47,16 @@ from reporting.models import (
 from reporting.seeds import FORM, seed_reporting
 from reporting.workflow import RETURN
 
-FIRST = Quarter(2023, 2)
-LAST_FULL = Quarter(2025, 1)
-ROUND = Quarter(2025, 2)
-# 2025Q2 so far: approved, submitted; the rest (Ankang among them) have not reported.
+# The first quarter of the 2023–2025 plan period: the history starts there.
+FIRST = Quarter(2023, 1)
+# The quarter the start values below describe (growth counts from it, back and forth).
+BASE = Quarter(2023, 2)
+# The round in progress: approved, submitted, opened and partly typed (the elements below); the
+# rest (Ankang among them) have not reported.
 ROUND_APPROVED = ["610100", "610300", "610400", "610500", "610700"]
 ROUND_SUBMITTED = ["610800", "61YL00"]
+ROUND_DRAFT = {"610600": ("VALID_INVENTION", "HIGH_VALUE_INVENTION", "VALID_TRADEMARK",
+                          "TRANSFER_COUNT", "TRANSFER_AMOUNT", "PLEDGE_COUNT")}  # fmt: skip
 
 # Share of the province's figures per reporting unit.
 WEIGHTS = {
@@ -51,7 +66,7 @@ WEIGHTS = {
     "610600": Decimal("0.03"), "611000": Decimal("0.02"), "610200": Decimal("0.02"),
 }  # fmt: skip
 
-# Province totals: (value in the first quarter, growth per quarter: "+n" added or "xr" factor).
+# Province totals: (value in BASE, growth per quarter: "+n" added or "xr" factor).
 STOCKS = {
     "VALID_INVENTION": (95_000, "x1.035"),
     "HIGH_VALUE_INVENTION": (26_000, "x1.04"),
@@ -78,11 +93,12 @@ FLOWS = {  # per quarter, growing 3% a quarter; amounts in 万元
     "NAVIGATION_PROJECTS": 6,
     "TRAININGS": 40,
 }
-# Ankang's own figures (the city's 2025 targets: 400 / 100 / 30000; full inventory coverage).
+# Ankang's own figures (the city's 2025 targets: 400 / 100 / 30000; full inventory coverage),
+# each a little short of its target at the end of 2025.
 ANKANG = {
     "VALID_INVENTION": (250, "+12"),
     "HIGH_VALUE_INVENTION": (55, "+4"),
-    "VALID_TRADEMARK": (24_000, "+600"),
+    "VALID_TRADEMARK": (24_000, "+550"),
     "UNCONVERTED_VALID": (120, "+3"),
     "INVENTORIED": (10, "+12"),
 }
@@ -95,13 +111,17 @@ ANKANG_COUNTIES = {  # share of Ankang's figures
 
 
 def _stock(start: int, growth: str, step: int) -> Decimal:
+    """The stock `step` quarters after BASE (before it when negative); never below zero."""
     if growth.startswith("+"):
-        return Decimal(start + int(growth[1:]) * step)
+        return Decimal(max(start + int(growth[1:]) * step, 0))
     return Decimal(start) * Decimal(growth[1:]) ** step
 
 
-def _figures(unit: str, step: int, rng: random.Random) -> dict[str, Decimal]:
-    """One unit's figures for the step-th quarter since FIRST."""
+def figures_for(unit: str, quarter: Quarter) -> dict[str, Decimal]:
+    """What the demo has a reporting unit report for `quarter`: the same whatever the day the
+    demo is loaded (tests fill the round with them)."""
+    step = (quarter.year - BASE.year) * 4 + quarter.quarter - BASE.quarter
+    rng = random.Random(f"demo-{unit}-{quarter}")  # noqa: S311  (invented figures, not security)
     weight = WEIGHTS[unit]
     values: dict[str, Decimal] = {}
     for code, (start, growth) in STOCKS.items():
@@ -118,6 +138,8 @@ def _figures(unit: str, step: int, rng: random.Random) -> dict[str, Decimal]:
             values[code] = _stock(start, growth, step)
     values["HIGH_VALUE_INVENTION"] = min(values["HIGH_VALUE_INVENTION"], values["VALID_INVENTION"])
     values["FILED_ENTERPRISES"] = min(values["FILED_ENTERPRISES"], values["PATENT_ENTERPRISES"])
+    # Inventory coverage reaches 100% and stays there.
+    values["INVENTORIED"] = min(values["INVENTORIED"], values["UNCONVERTED_VALID"])
     if values["PLEDGE_COUNT"] == 0:
         values["PLEDGE_AMOUNT"] = Decimal(0)
     return values
@@ -138,14 +160,46 @@ def _county(values: dict[str, Decimal], share: Decimal) -> dict[str, Decimal]:
     return result
 
 
-def _at(quarter: Quarter, days: int):
+def _at(quarter: Quarter, days: int, latest: datetime) -> datetime:
+    """10:00 on the `days`-th day after the quarter's end, or the moment of the load when that
+    comes first (a round that ended days ago)."""
     day = quarter.end + timedelta(days=days)
-    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+    return min(timezone.make_aware(datetime.combine(day, time(10, 0))), latest)
+
+
+def current_round(today: date) -> Quarter:
+    """The quarter the cities are reporting on `today`: the demo's round in progress."""
+    return Quarter.last_completed(today)
+
+
+def _plan(round_: Quarter) -> list[tuple[str, Quarter, dict[str, Decimal], str]]:
+    """(region code, quarter, figures, status) of every demo return up to the round."""
+    plan: list[tuple[str, Quarter, dict[str, Decimal], str]] = []
+    for unit in WEIGHTS:
+        for quarter in Quarter.span(FIRST, round_):
+            figures = figures_for(unit, quarter)
+            status = StatReturn.Status.APPROVED
+            if quarter == round_:
+                if unit in ROUND_SUBMITTED:
+                    status = StatReturn.Status.SUBMITTED
+                elif unit in ROUND_DRAFT:
+                    status = StatReturn.Status.DRAFT
+                    figures = {code: figures[code] for code in ROUND_DRAFT[unit]}
+                elif unit not in ROUND_APPROVED:
+                    continue
+            plan.append((unit, quarter, figures, status))
+            if unit == "610900" and quarter < round_:
+                for county, share in ANKANG_COUNTIES.items():
+                    plan.append((county, quarter, _county(figures, share), status))
+    return plan
 
 
 @transaction.atomic
-def load() -> int:
-    """Create the demo returns that are missing and compute progress; return rows created."""
+def load(*, today: date | None = None) -> int:
+    """Create the demo returns that are missing, as of `today` (default: today), and compute
+    progress; return the rows created."""
+    today = today or timezone.localdate()
+    latest = latest_moment(today)
     seed_reporting(DataElement, ReturnForm, ValidationRule, Indicator, Target, Region)
     form = ReturnForm.objects.get(code=FORM["code"])
     elements = {e.code: e for e in form.elements.all()}
@@ -153,76 +207,64 @@ def load() -> int:
     agency = User.objects.filter(role=Role.CITY_AGENCY, region__code="610900").first()
     reviewer = User.objects.filter(role=Role.REVIEWER).first()
     existing = set(StatReturn.objects.filter(form=form).values_list("region__code", "period"))
-    plan: list[tuple[str, Quarter, dict[str, Decimal], StatReturn.Status]] = []
-    quarters = Quarter.span(FIRST, ROUND)
-    for unit in WEIGHTS:
-        rng = random.Random(f"demo-{unit}")  # noqa: S311  (invented figures, not security)
-        for step, quarter in enumerate(quarters):
-            figures = _figures(unit, step, rng)
-            if quarter == ROUND:
-                if unit in ROUND_APPROVED:
-                    status = StatReturn.Status.APPROVED
-                elif unit in ROUND_SUBMITTED:
-                    status = StatReturn.Status.SUBMITTED
-                else:
-                    continue
-            else:
-                status = StatReturn.Status.APPROVED
-            plan.append((unit, quarter, figures, status))
-            if unit == "610900" and quarter <= LAST_FULL:
-                for county, share in ANKANG_COUNTIES.items():
-                    plan.append((county, quarter, _county(figures, share), status))
-    created = 0
-    values, history = [], []
-    steps: list[tuple[StatReturn, str, User | None, object, str]] = []
-    for code, quarter, figures, status in plan:
+    approved, draft = StatReturn.Status.APPROVED, StatReturn.Status.DRAFT
+    returns: list[tuple[StatReturn, dict[str, Decimal], datetime]] = []
+    for code, quarter, figures, status in _plan(current_round(today)):
         if (code, str(quarter)) in existing or code not in regions:
             continue
         late = 20 if code in ("610200", "611000") and quarter.quarter == 4 else 9
-        submitted_at = _at(quarter, late)
-        stat_return = StatReturn.objects.create(
+        submitted_at = _at(quarter, late, latest)
+        by = agency if code.startswith("6109") else None
+        stat_return = StatReturn(
             form=form,
             region=regions[code],
             period=str(quarter),
             status=status,
-            created_by=agency if code.startswith("6109") else None,
-            submitted_at=submitted_at,
-            submitted_by=agency if code.startswith("6109") else None,
-            decided_at=_at(quarter, late + 3) if status == StatReturn.Status.APPROVED else None,
-            decided_by=reviewer if status == StatReturn.Status.APPROVED else None,
+            created_by=by,
+            submitted_at=None if status == draft else submitted_at,
+            submitted_by=None if status == draft else by,
+            decided_at=_at(quarter, late + 3, latest) if status == approved else None,
+            decided_by=reviewer if status == approved else None,
             snapshot=(
                 {c: {"value": f"{v:f}", "comment": ""} for c, v in figures.items()}
-                if status == StatReturn.Status.APPROVED
+                if status == approved
                 else None
             ),
         )
-        created += 1
-        # Its history, as the workflow would have written it then (portal/workflow.py).
-        steps.append((stat_return, "submit", stat_return.submitted_by, submitted_at, ""))
-        if status == StatReturn.Status.APPROVED:
+        # A draft's figures were typed when it was opened, a few days after the quarter.
+        typed_at = _at(quarter, 5, latest) if status == draft else submitted_at
+        returns.append((stat_return, figures, typed_at))
+    StatReturn.objects.bulk_create([row for row, _figures, _at in returns], batch_size=500)
+    values, history = [], []
+    # Their history, as the workflow would have written it then (portal/workflow.py).
+    steps: list[tuple[StatReturn, str, User | None, object, str]] = []
+    for stat_return, figures, typed_at in returns:
+        if stat_return.status != draft:
+            steps.append((stat_return, "submit", stat_return.submitted_by, typed_at, ""))
+        if stat_return.status == approved:
             steps.append((stat_return, "approve", reviewer, stat_return.decided_at, ""))
         for element_code, value in figures.items():
             element = elements[element_code]
             values.append(
                 DataValue(
                     element=element,
-                    period=str(quarter),
-                    region=regions[code],
+                    period=stat_return.period,
+                    region=stat_return.region,
                     value=value,
                     stat_return=stat_return,
-                    updated_at=submitted_at,
+                    updated_at=typed_at,
                     updated_by=stat_return.submitted_by,
                 )
             )
             history.append(
                 DataValueHistory(
                     element=element,
-                    period=str(quarter),
-                    region=regions[code],
+                    period=stat_return.period,
+                    region=stat_return.region,
                     previous_value=None,
                     value=value,
                     stat_return=stat_return,
-                    changed_at=submitted_at,
+                    changed_at=typed_at,
                     changed_by=stat_return.submitted_by,
                     via="demo",
                 )
@@ -230,6 +272,7 @@ def load() -> int:
     DataValue.objects.bulk_create(values, batch_size=2000)
     DataValueHistory.objects.bulk_create(history, batch_size=2000)
     engine.backfill(RETURN, steps)
+    created = len(returns)
     if created:
         audit_record(
             actor=None,

@@ -36,7 +36,7 @@ def loaded(django_db_setup, django_db_blocker) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(projects_demo, "load", lambda **kwargs: 0)
         patch.setattr(patents_demo, "load", lambda **kwargs: 0)
-        patch.setattr(reporting_demo, "load", lambda: 0)
+        patch.setattr(reporting_demo, "load", lambda **kwargs: 0)
         yield from built_once(
             django_db_blocker,
             lambda: call_command("load_demo", "--not-production", stdout=io.StringIO()),

@@ -24,7 +24,7 @@ def test_a_fresh_load_makes_a_bounded_number_of_queries(monkeypatch, django_asse
     by queries, not seconds: a timed test fails on a loaded machine (speed lives in bench/)."""
     monkeypatch.setattr(projects_demo, "load", lambda **kwargs: 0)
     monkeypatch.setattr(patents_demo, "load", lambda **kwargs: 0)
-    monkeypatch.setattr(reporting_demo, "load", lambda: 0)
+    monkeypatch.setattr(reporting_demo, "load", lambda **kwargs: 0)
     monkeypatch.setattr(demo, "load", lambda **kwargs: 0)
     call_command("load_demo", "--not-production", stdout=io.StringIO())
     monkeypatch.undo()

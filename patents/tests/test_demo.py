@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from patents import demo, selectors
 from patents.models import Conversion, Feedback, Patent, TechNeed
@@ -38,7 +39,7 @@ def pool(django_db_setup, django_db_blocker) -> Iterator[str]:
     statistics, which this module does not look at; loaded once for the module's tests."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(projects_demo, "load", lambda **kwargs: 0)
-        patch.setattr(reporting_demo, "load", lambda: 0)
+        patch.setattr(reporting_demo, "load", lambda **kwargs: 0)
         yield from built_once(django_db_blocker, load_demo)
 
 
@@ -115,8 +116,11 @@ def test_screening_shares_dates_and_screeners(pool):
     for tier, expected in (("A", 0.2), ("B", 0.5), ("C", 0.3)):
         assert abs(tiers[tier] / screened.count() - expected) < 0.08, tiers
     assert not screened.filter(industry="").exists()
-    years = {at.year for at in screened.values_list("screened_at", flat=True)}
-    assert years == {2024, 2025}
+    # In the two years before the load: the plan's 2024–2025, moved to the day of the load.
+    today = timezone.localdate()
+    days = {timezone.localdate(at) for at in screened.values_list("screened_at", flat=True)}
+    assert date(2024, 1, 1) + demo.shift(today) <= min(days)
+    assert today - timedelta(days=60) <= max(days) <= today
     university = User.objects.get(username="university")
     assert set(screened.exclude(screened_by=None).values_list("screened_by", flat=True)) == {
         university.pk
@@ -154,19 +158,27 @@ def test_every_demo_open_licence_keeps_the_rule(pool):
         for licence in patent.conversions.filter(via_open_licence=True):
             assert licence.licence_kind == Conversion.LicenceKind.ORDINARY
             assert declaration.in_force(licence.starts_on)
-        if declaration.in_force(date(2026, 1, 1)) and not patent.converted:
+        if declaration.in_force(timezone.localdate()) and not patent.converted:
             in_force.append(patent)
 
     assert 12 <= len(in_force) <= 20
-    assert all(declaration.starts_on.year == 2025 for declaration in declarations)
+    # Declared in the year before the load.
+    today = timezone.localdate()
+    assert all(
+        today - timedelta(days=366) <= declaration.starts_on <= today
+        for declaration in declarations
+    )
     assert len({patent.ipc[:1] for patent in in_force if patent.ipc}) >= 4
 
 
 def test_converting_events_convert_and_link_the_demo_enterprise(pool):
     events = Conversion.objects.select_related("patent")
 
+    today = timezone.localdate()
     for event in events:
-        assert date(2023, 1, 1) <= event.starts_on <= date(2025, 12, 31)
+        # From the plan's 2023 on, moved to the day of the load: nothing after it but terms.
+        assert date(2023, 1, 1) + demo.shift(today) <= event.starts_on <= today
+        assert event.ended_on is None or event.ended_on <= today
         assert event.patent.granted_on <= event.starts_on
         assert event.party or event.kind == Conversion.Kind.OPEN_LICENCE
         if event.kind in Conversion.CONVERTING:
@@ -179,6 +191,7 @@ def test_converting_events_convert_and_link_the_demo_enterprise(pool):
             assert event.contract_kind and event.registration_number and event.amount
         if event.kind == Conversion.Kind.PRODUCT_FILING:
             assert event.product and event.sales
+    assert max(event.starts_on for event in events) >= today - timedelta(days=92)
     kinds = set(events.values_list("kind", flat=True))
     assert kinds == set(Conversion.Kind.values)
     enterprise = User.objects.get(username="enterprise").organisation

@@ -6,6 +6,11 @@ call with its projects: projects/demo.py), the patent pool (about 3,000 patents,
 enterprise's needs and suggestions, conversion events: patents/demo.py), the incentive budgets and
 claims (incentives/demo.py), and the statistics (reporting/demo.py).
 
+Everything is dated from the day of the load, read once at its start: this year's call is open
+on it, the statistics' round in progress is its last complete quarter, this year's budgets and
+claims are its year's, and the latest patent conversions fall in the weeks before it. Loaded
+twice on one day it gives the same data (its randomness is seeded).
+
 Idempotent: existing rows (matched by credit code and user name; projects as projects/demo.py
 says) are left as they are, so a second run adds nothing twice. Refuses to run with DEBUG off
 unless told this is not production: demo accounts share a known password and must never exist
@@ -15,7 +20,7 @@ in production.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from exchange.models import Mapping
 from exchange.seeds import seed_mappings
@@ -67,16 +72,17 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def load(self):
+        today = timezone.localdate()  # one day for the whole load, even one across midnight
         organisations, regions, created = portal_demo.load()
-        created += projects_demo.load(organisations=organisations)
+        created += projects_demo.load(organisations=organisations, today=today)
         # Before the statistics: their first progress computation counts the pool.
-        created += patents_demo.load(organisations=organisations)
+        created += patents_demo.load(organisations=organisations, today=today)
         # Policies are seeded by migration; re-applied here after a test flush. Before the
         # statistics too: their progress computation counts the incentive payments.
         created += seed_policies(Policy, Region)
         created += seed_mappings(Mapping)
         # Claims keep their working as computed, in the portal's language.
         with translation.override(settings.LANGUAGE_CODE):
-            created += incentives_demo.load(organisations=organisations)
-        created += reporting_demo.load()
+            created += incentives_demo.load(organisations=organisations, today=today)
+        created += reporting_demo.load(today=today)
         return organisations, regions, created
