@@ -1,76 +1,110 @@
-"""Excel out of the patent pool (openpyxl): the import template, and the pool itself."""
+"""Excel out of the patent pool (openpyxl): the import template, and the pool itself.
+
+Both carry the importer's headers (patents/importers.py finds its header row by 申请号, under the
+title block), so an exported pool can be corrected and imported again unchanged: every column
+of the template is exported, then the pool's own (专利权人, 盘点时间, 分级, 产业领域, 盘点备注),
+which the importer does not read. Coded values are written as the importer reads them (发明, 有效,
+是/否) in every language; dates are date cells.
+"""
 
 from collections.abc import Iterable
+from datetime import date
 from typing import IO
 
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from patents import importers
 from patents.models import INTENSIVE_INDUSTRIES, Patent
-from portal import spreadsheets
-from portal.spreadsheets import local_time, safe
+from portal import formats, spreadsheets
+from portal.spreadsheets import Column, Heading, local_time, safe
 
-WIDTHS = [18, 36, 12, 10, 12, 12, 20, 20, 40, 12, 24, 12, 14, 20]
+WIDTHS = [16, 30, 10, 10, 15, 15, 18, 14, 36, 8, 20, 8, 10, 14]
 EXAMPLE = [
-    "202110182616.5", "一种富硒茶叶的低温萃取方法", "发明", "有效", "2021-02-19", "2023-06-02",
-    "A23F3/16;A23F3/06", "张三；李四", "本发明公开了一种富硒茶叶的低温萃取方法……", "是",
-    "陕西省重点研发计划（2020NY-123）", "否", "否", "",
+    "202110182616.5", "一种富硒茶叶的低温萃取方法", "发明", "有效", date(2021, 2, 19),
+    date(2023, 6, 2), "A23F3/16;A23F3/06", "张三；李四", "本发明公开了一种富硒茶叶的低温萃取方法……",
+    "是", "陕西省重点研发计划（2020NY-123）", "否", "否", None,
 ]  # fmt: skip
+DATES = {"申请日", "授权日"}
+CHOICES = (
+    ("专利类型", "发明,实用新型,外观设计"),
+    ("法律状态", "审中,有效,失效,届满,无效"),
+    ("是否财政资助", "是,否"),
+    ("是否已转化", "是,否"),
+    ("是否有海外同族", "是,否"),
+)
 
 
-def patent_template() -> bytes:
-    """The patent list template: the headers the importer reads, drop-downs for the coded
-    columns, and one example row (to overwrite)."""
+def _title() -> str:
+    return _("Stock patent list")
+
+
+def patent_template(*, organisation: str = "") -> bytes:
+    """The patent list template: its title block (for `organisation`, the university filling it
+    in), the headers the importer reads (required ones in red), drop-downs for the coded
+    columns, one example row (to overwrite), and the filling notes."""
     workbook = Workbook()
     sheet = spreadsheets.first_sheet(workbook)
     sheet.title = importers.SHEET
-    sheet.append(importers.HEADERS)
-    sheet.append(EXAMPLE)
     required = {header for _f, header, needed in importers.COLUMNS if needed}
-    for column, (header, width) in enumerate(zip(importers.HEADERS, WIDTHS, strict=True), 1):
-        cell = sheet.cell(row=1, column=column)
-        cell.font = Font(bold=True, color="C00000" if header in required else "000000")
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
-        cell.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    for header, choices in (
-        ("专利类型", "发明,实用新型,外观设计"),
-        ("法律状态", "审中,有效,失效,届满,无效"),
-        ("是否财政资助", "是,否"),
-        ("是否已转化", "是,否"),
-        ("是否有海外同族", "是,否"),
-    ):
-        letter = get_column_letter(importers.HEADERS.index(header) + 1)
+    columns = [
+        Column(header, width, spreadsheets.date_format() if header in DATES else None)
+        for header, width in zip(importers.HEADERS, WIDTHS, strict=True)
+    ]
+    heading = Heading(title=_title(), filled_by=organisation)
+    header = spreadsheets.start_table(sheet, heading=heading, columns=columns)
+    for index, title in enumerate(importers.HEADERS, start=1):
+        sheet.cell(row=header, column=index).font = Font(
+            name=spreadsheets.FONT, bold=True, color="C00000" if title in required else "000000"
+        )
+    spreadsheets.write_row(sheet, header + 1, spreadsheets.table_cells(EXAMPLE, columns))
+    for title, choices in CHOICES:
+        letter = get_column_letter(importers.HEADERS.index(title) + 1)
         validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
-        validation.add(f"{letter}2:{letter}100000")
+        validation.add(f"{letter}{header + 1}:{letter}100000")
         sheet.add_data_validation(validation)
-    sheet.freeze_panes = "A2"
-    notes = workbook.create_sheet("填写说明")
-    for line in (
-        "红色表头为必填项；申请号可带ZL/CN前缀，校验位必须正确（如 202110182616.5）。",
-        "日期写作 2021-03-05；IPC分类号多个时用分号分隔，主分类号在前。",
-        "再次导入同一申请号将更新原记录，不会重复；已完成的盘点结果保留。",
-    ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 90
+    spreadsheets.notes_sheet(
+        workbook,
+        _("Filling notes"),
+        [
+            _("Red headers must be filled in. An application number may carry the ZL or CN "
+              "prefix; its check digit must be right (e.g. 202110182616.5)."),
+            _("Filing and grant dates: type a date (e.g. 5 March 2021); several IPC classes "
+              "separated by semicolons, the main class first."),
+            _("Importing an application number again updates its record, never duplicates it; "
+              "the inventory results already recorded are kept."),
+            _("A list exported from the pool can be corrected and imported again; its owner and "
+              "inventory columns are not read."),
+        ],
+    )  # fmt: skip
     return spreadsheets.save(workbook)
+
+
+def template_file_names() -> tuple[str, str]:
+    """(name, ASCII fallback): 专利清单导入模板.xlsx."""
+    return spreadsheets.file_name(_("Patent list import template")), "patent-list-template.xlsx"
 
 
 # The pool ------------------------------------------------------------------------------------
 
-POOL_SHEET = "专利池"
+POOL_SHEET = importers.SHEET  # as the template's: the exported list imports again
 # (header, width); the rows come in this order from patents.selectors.EXPORT_FIELDS.
 POOL_COLUMNS = [
-    ("申请号", 18), ("名称", 40), ("类型", 10), ("法律状态", 10), ("专利权人", 30), ("IPC", 22),
-    ("申请日", 12), ("授权日", 12), ("是否财政资助", 12), ("是否已转化", 12), ("盘点时间", 18),
-    ("分级", 16), ("产业领域", 24), ("备注", 40),
+    ("申请号", 15), ("专利名称", 26), ("专利类型", 8), ("法律状态", 7), ("申请日", 14),
+    ("授权日", 14), ("IPC分类号", 14), ("是否财政资助", 6), ("是否已转化", 6), ("专利权人", 20),
+    ("盘点时间", 17), ("分级", 13), ("产业领域", 16), ("盘点备注", 18),
+    # Kept for importing again, not printed:
+    ("发明人", 14), ("资助项目", 18), ("是否有海外同族", 8), ("获奖情况", 12), ("摘要", 40),
 ]  # fmt: skip
-# Chinese labels whatever the language of the request: the workbook is exchanged as it is.
+FILED, GRANTED, SCREENED = 4, 5, 10  # the date cells' positions
+PRINTED = 14  # 申请号 … 盘点备注
+# Chinese labels whatever the language of the request: they are what the importer reads.
 KIND_NAMES = {
     Patent.Kind.INVENTION: "发明",
     Patent.Kind.UTILITY_MODEL: "实用新型",
@@ -91,6 +125,12 @@ TIER_NAMES = {
 INDUSTRY_NAMES = dict(INTENSIVE_INDUSTRIES)
 
 
+def _yes_no() -> tuple[str, str]:
+    """是 and 否, whatever the language of the request: the importer's words."""
+    with translation.override("zh-hans"):
+        return formats.yes_no(True), formats.yes_no(False)
+
+
 def _text(value: str) -> str | None:
     """Free text as a cell: no control character openpyxl would refuse, never a formula."""
     if not value:
@@ -98,48 +138,74 @@ def _text(value: str) -> str | None:
     return safe(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
-def pool_workbook(rows: Iterable[tuple], handle: IO[bytes]) -> int:
+def pool_workbook(rows: Iterable[tuple], handle: IO[bytes], *, organisation: str = "") -> int:
     """Write the pool (rows of patents.selectors.EXPORT_FIELDS) to `handle` as .xlsx, in
-    openpyxl's write-only mode so 100,000 rows stream through a bounded amount of memory.
-    Coded values become their Chinese labels, dates stay dates. Returns the number of rows."""
+    openpyxl's write-only mode so 100,000 rows stream through a bounded amount of memory: the
+    title block (for `organisation`, when one university exports its own pool), the template's
+    headers, coded values as their Chinese labels, dates as date cells. Returns the number of
+    rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(POOL_SHEET)
-    for index, (_header, width) in enumerate(POOL_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for title, _width in POOL_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F1")
-        header.append(cell)
-    sheet.append(header)
+    columns = [Column(header, width) for header, width in POOL_COLUMNS]
+    heading = Heading(title=_title(), filled_by=organisation, exported_at=timezone.now())
+    header = spreadsheets.start_table(sheet, heading=heading, columns=columns, printed=PRINTED)
+    day, moment = spreadsheets.date_format(), spreadsheets.moment_format()
+    yes_no = _yes_no()
     count = 0
     for row in rows:
-        sheet.append(pool_cells(row))
+        cells = pool_cells(row, yes_no=yes_no)
+        for index, number_format in ((FILED, day), (GRANTED, day), (SCREENED, moment)):
+            if cells[index] is not None:
+                cell = WriteOnlyCell(sheet, value=cells[index])
+                cell.number_format = number_format
+                cells[index] = cell
+        sheet.append(cells)
         count += 1
+    sheet.print_area = f"A1:{get_column_letter(PRINTED)}{header + max(count, 1)}"
     workbook.save(handle)
     return count
 
 
-def pool_cells(row: tuple) -> list:
+def pool_cells(row: tuple, *, yes_no: tuple[str, str] | None = None) -> list:
     """One patent's cells, from a row of patents.selectors.EXPORT_FIELDS."""
+    yes, no = yes_no or _yes_no()
     (
-        number, title, kind, status, owner, ipc, filed_on, granted_on, state_funded, converted,
-        screened_at, tier, industry, note,
+        number, title, kind, status, filed_on, granted_on, ipc, state_funded, converted, owner,
+        screened_at, tier, industry, note, inventors, funding_project, foreign_family, award,
+        abstract,
     ) = row  # fmt: skip
     return [
         _text(number),
         _text(title),
         KIND_NAMES.get(kind, kind),
         STATUS_NAMES.get(status, status),
-        _text(owner),
-        _text(ipc),
         filed_on,
         granted_on,
-        "是" if state_funded else "否",
-        "是" if converted else "否",
+        _text(ipc),
+        yes if state_funded else no,
+        yes if converted else no,
+        _text(owner),
         local_time(screened_at),
         TIER_NAMES.get(tier, tier) or None,
         INDUSTRY_NAMES.get(industry, industry) or None,
         _text(note),
+        _text(inventors),
+        _text(funding_project),
+        yes if foreign_family else no,
+        _text(award),
+        _text(abstract),
     ]
+
+
+def pool_file_names(organisation: str = "") -> tuple[str, str]:
+    """(name, ASCII fallback): 陕西示范理工大学专利池-2025年7月15日.xlsx."""
+    today = timezone.localdate()
+    name = (
+        _("%(organisation)s patent pool") % {"organisation": organisation}
+        if organisation
+        else _("Patent pool")
+    )
+    return (
+        spreadsheets.file_name(name.strip(), formats.day(today)),
+        f"patent-pool-{today:%Y%m%d}.xlsx",
+    )

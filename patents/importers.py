@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from patents.models import Patent
-from portal import spreadsheets, uploads
+from portal import dates, spreadsheets, uploads
 from portal.identifiers import PatentNumber, parse_patent_number
 from portal.problems import WARNING, Problem
 
@@ -69,7 +69,6 @@ STATUSES = {
 YES = {"是", "有", "y", "yes", "true", "1", "√"}
 NO = {"否", "无", "n", "no", "false", "0", ""}
 IPC = re.compile(r"^[A-H]\d{2}[A-Z]\d{1,4}/\d{1,6}$")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 
 @dataclass
@@ -88,19 +87,8 @@ def _text(value: Any) -> str:
 
 
 def _date(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a calendar date)
-        except ValueError:
-            continue
-    raise ValueError(text)
+    """2021-03-05, 2021/3/5, 2021.3.5, 2021年3月5日 or a date cell (portal.dates)."""
+    return dates.read_date(value)
 
 
 def _rows_csv(text: str) -> Iterator[tuple[int, list[Any]]]:
@@ -284,22 +272,18 @@ def _status(cells: _Cells) -> Patent.Status | None:
 
 def _dates(cells: _Cells) -> dict[str, date | None]:
     """The filing date (required) and the grant date, which cannot come before it."""
-    dates: dict[str, date | None] = {}
+    found: dict[str, date | None] = {}
     for date_field in ("filed_on", "granted_on"):
         try:
-            dates[date_field] = _date(cells.get(date_field))
+            found[date_field] = _date(cells.get(date_field))
         except ValueError:
-            cells.problem(
-                date_field,
-                _("“%(value)s” is not a date such as 2021-03-05.")
-                % {"value": cells.text(date_field)},
-            )
-            dates[date_field] = None
+            cells.problem(date_field, dates.not_a_date(cells.text(date_field)))
+            found[date_field] = None
     if not cells.text("filed_on"):
         cells.problem("filed_on", _("The filing date is missing."))
-    if dates["filed_on"] and dates["granted_on"] and dates["granted_on"] < dates["filed_on"]:
+    if found["filed_on"] and found["granted_on"] and found["granted_on"] < found["filed_on"]:
         cells.problem("granted_on", _("The grant date is before the filing date."))
-    return dates
+    return found
 
 
 def _ipc(cells: _Cells) -> str:

@@ -367,22 +367,28 @@ def patent_search(
     return patents
 
 
-# The columns of the pool export, in the order patents.exporters.POOL_COLUMNS names them.
+# The columns of the pool export, in the order patents.exporters.POOL_COLUMNS names them: every
+# column of the import template (so an exported list imports again unchanged) and the pool's.
 EXPORT_FIELDS = (
     "number",
     "title",
     "kind",
     "status",
-    "owner__name",
-    "ipc",
     "filed_on",
     "granted_on",
+    "ipc",
     "state_funded",
     "converted",
+    "owner__name",
     "screened_at",
     "tier",
     "industry",
     "screen_note",
+    "inventors",
+    "funding_project",
+    "foreign_family",
+    "award",
+    "abstract",
 )
 
 

@@ -5,6 +5,7 @@ problem names its sheet and cell. Numbers typed as text, with thousands separato
 digits or surrounding spaces are read (`portal.numbers`); an ambiguous one is an error.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from portal import spreadsheets, uploads
+from portal import formats, spreadsheets, uploads
 from portal.numbers import NumberError, parse_number
 from portal.periods import Quarter
 from portal.selectors import region_by_code
@@ -81,6 +82,23 @@ def _find_table(workbook, name: str) -> _Table | None:
     return None
 
 
+# The period as the template writes it for people: 2025年第二季度 (or 第2季度), Q2 2025 in English.
+WRITTEN_QUARTER = re.compile(r"([0-9]{4}) *年 *第? *([1-4一二三四]) *季度")
+ENGLISH_QUARTER = re.compile(r"[Qq]([1-4]) +([0-9]{4})")
+NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def _quarter(text: str) -> Quarter:
+    """The period next to 报告期: as the template writes it, or as 2025Q2 (portal.periods)."""
+    if match := WRITTEN_QUARTER.fullmatch(text):
+        year, quarter = match.group(1), match.group(2)
+    elif match := ENGLISH_QUARTER.fullmatch(text):
+        quarter, year = match.group(1), match.group(2)
+    else:
+        return Quarter.parse(text)
+    return Quarter.parse(f"{year}Q{NUMERALS.get(quarter, quarter)}")
+
+
 def _cell(row: tuple, column: int):
     return row[column - 1] if 0 < column <= len(row) else None
 
@@ -101,8 +119,11 @@ def _streamed(rows: Iterator[tuple[int, tuple]], name: str) -> Iterator[tuple[in
         yield from rows
     except Exception as error:  # openpyxl raises many kinds for malformed XML
         raise ValidationError(
-            _("%(name)s could not be read as a workbook (%(error)s).")
-            % {"name": name, "error": type(error).__name__},
+            _(
+                "%(name)s could not be read as a workbook: part of the file is damaged. "
+                "Save it again in Excel or WPS and upload it again."
+            )
+            % {"name": name},
             code="workbook",
         ) from error
 
@@ -181,7 +202,7 @@ def _read(
         )
     else:
         try:
-            parsed.period = str(Quarter.parse(_text(period_cell[1])))
+            parsed.period = str(_quarter(_text(period_cell[1])))
         except ValidationError as error:
             parsed.problems.append(Problem(error.messages[0], sheet=title, cell=period_cell[0]))
 
@@ -251,7 +272,7 @@ def _read(
         except NumberError as error:
             parsed.problems.append(
                 Problem(
-                    f"{element.name}: {error.message}",
+                    f"{element.name}{formats.colon()}{error.message}",
                     sheet=title,
                     cell=value_ref,
                     code=code,

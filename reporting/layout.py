@@ -19,7 +19,7 @@ COL_PREVIOUS = "上期数值（参考）"
 COL_VALUE = "本期数值"
 COL_COMMENT = "备注"
 HEADERS = [COL_NUMBER, COL_CODE, COL_NAME, COL_UNIT, COL_PREVIOUS, COL_VALUE, COL_COMMENT]
-WIDTHS = [6, 26, 36, 10, 16, 16, 40]
+WIDTHS = [6, 26, 36, 10, 16, 16, 30]
 
 # Where the reader looks for the header row and the labels above it.
 HEADER_SEARCH_ROWS = 15

@@ -89,6 +89,19 @@ def _attachment() -> Case:
     return Case(user, url, "project.attachment.download")
 
 
+def _document() -> Case:
+    from portal import documents
+
+    call = pf.open_call(categories=(3,))
+    user = pf.applicant()
+    application = project_services.application_create(actor=user, lot=pf.lot(call, 3))
+    declaration = documents.get("declaration")
+    assert declaration is not None
+    documents.issue(declaration, application, actor=user)  # the issue is a row of its own
+    url = reverse("portal:document", args=["declaration", application.pk])
+    return Case(user, url, "document.download")
+
+
 def _ranking() -> Case:
     reviewer = pf.reviewer()
     call = pf.open_call(reviewer, categories=(3,))
@@ -221,6 +234,7 @@ EXPORTS: dict[str, Callable[[], Case]] = {
     "portal:audit_list": _audit("csv"),
     "portal:audit_list#xlsx": _audit("xlsx"),
     "projects:attachment_download": _attachment,
+    "portal:document": _document,
     "projects:ranking_export": _ranking,
     "patents:template": _patent_template,
     "patents:export": _patent_pool,
@@ -299,7 +313,7 @@ def test_anonymous_visitors_write_nothing(client):
 
 SENDS_A_FILE = re.compile(
     r"FileResponse\(|StreamingHttpResponse\(|file_response\(|\.protect\(|_xlsx\(|xlsx_response\("
-    r"|_audit_csv\("
+    r"|_audit_csv\(|spreadsheets\.download\("
     r"|Content-Disposition|export_request\("
 )
 

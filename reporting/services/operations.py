@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal import permissions
+from portal import formats, permissions
 from portal.models import Region, Role, User
 from portal.periods import Quarter
 from portal.services import audit_record, notify
@@ -64,7 +64,7 @@ def _notify_region(form: ReturnForm, region: Region, quarter: Quarter, due: date
         _("Reminder: the %(period)s return of %(region)s is due on %(due)s")
         if kind == Reminder.Kind.DUE_SOON
         else _("Overdue: the %(period)s return of %(region)s was due on %(due)s")
-    ) % {"period": quarter, "region": region.name, "due": due.isoformat()}
+    ) % {"period": formats.period(quarter), "region": region.name, "due": formats.day(due)}
     notify(
         event=events.REMINDERS[kind],
         recipients=User.objects.filter(role=Role.CITY_AGENCY, is_active=True, region=region),
@@ -87,6 +87,8 @@ def export_request(*, actor: User, kind: str, params: dict) -> ExportJob:
     permissions.require(actor, "reporting.export")
     if kind not in EXPORT_KINDS:
         raise ValueError(kind)
+    # The workbook is written later, by a worker, in the language of the page that asked for it.
+    params = {**params, "language": translation.get_language() or settings.LANGUAGE_CODE}
     job = ExportJob.objects.create(kind=kind, params=params, requested_by=actor)
     audit_record(actor=actor, event=events.EXPORT_REQUEST, target=job, after=params)
     transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
@@ -113,9 +115,10 @@ def export_run(*, job_id: int) -> str:
         dashboard = selectors.dashboard(
             user=job.requested_by, region=region, period=job.params.get("period") or None
         )
-        content = exporters.dashboard_workbook(dashboard, progress=report)
-        name = f"dashboard-{region.code}-{dashboard.period}.xlsx"
-        job.file.save(name, ContentFile(content), save=False)
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            content = exporters.dashboard_workbook(dashboard, progress=report)
+            name, stored = exporters.dashboard_file_names(region, dashboard.period)
+        job.file.save(stored, ContentFile(content), save=False)
         with transaction.atomic():
             if (
                 ExportJob.objects.select_for_update().filter(pk=job.pk).get().status

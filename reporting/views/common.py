@@ -1,19 +1,22 @@
 """What the reporting pages share."""
 
+from typing import cast
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
-from portal import uploads
+from portal import spreadsheets
 from reporting.forms import (
     PeriodForm,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = spreadsheets.XLSX_TYPE
 OPENABLE_QUARTERS = 8
 
 
-def xlsx_response(content: bytes, name: str) -> HttpResponse:
-    return uploads.protect(HttpResponse(content, content_type=XLSX), name=name)
+def xlsx_response(content: bytes, name: str, *, fallback: str) -> HttpResponse:
+    """A workbook as a download named `name` (Chinese), with the ASCII `fallback` name."""
+    return cast(HttpResponse, spreadsheets.download(content, name=name, fallback=fallback))
 
 
 def period_of(request: HttpRequest) -> str:
