@@ -28,6 +28,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
 
+# Official documents are rendered to PDF by WeasyPrint (portal/documents.py), which lays text out
+# with Pango and embeds the Noto CJK fonts it finds through fontconfig.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so editing the source does not reinstall them. pyproject.toml declares
 # `packages = []`, so this installs the pinned dependencies and no code; build leftovers stay in
 # /tmp/build and are removed.

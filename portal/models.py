@@ -1,9 +1,11 @@
 """Core of the portal: regions, organisations, users and roles, the audit log, notifications."""
 
+import uuid
 from typing import ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -481,6 +483,56 @@ class StateChange(models.Model):
         if flow is None or self.action not in flow.by_action:
             return self.action
         return str(flow.by_action[self.action].label)
+
+
+def issued_document_path(instance: "IssuedDocument", filename: str) -> str:
+    # A name the server makes up: the file is served only by the permission-checked view.
+    return f"documents/{instance.kind}/{uuid.uuid4().hex}.pdf"
+
+
+class IssuedDocument(models.Model):
+    """An official document (portal/documents.py) as issued: the PDF rendered once and stored
+    with its SHA-256, so every reprint is the same file. A correction is the next version, with
+    its reason; the earlier versions are kept."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("kind"), max_length=40)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    title = models.CharField(_("title"), max_length=200)
+    number = models.CharField(_("document number"), max_length=60, blank=True)
+    file = models.FileField(_("file"), upload_to=issued_document_path, max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # SHA-256 of the figures and words the document shows (its template context): tells whether
+    # the record changed since, for documents that follow a record still being edited.
+    content_sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
+    reason = models.TextField(_("reason for this version"), blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["content_type", "object_id", "kind", "version"]
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "kind", "version"],
+                name="issued_document_version_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        suffix = f" v{self.version}" if self.version > 1 else ""
+        return f"{self.title}{suffix}"
 
 
 class Counter(models.Model):

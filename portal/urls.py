@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from portal import ratelimits, views
+from portal.views.documents import document_download
 
 app_name = "portal"
 
@@ -50,4 +51,5 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    path("documents/<slug:kind>/<int:pk>/", document_download, name="document"),
 ]

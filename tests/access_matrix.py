@@ -234,6 +234,26 @@ MATRIX: dict[str, list[Case]] = {
     "portal:inbox_mark_read": [
         Case(post_only=True, write=USERS, note="one's own notifications; see below")
     ],
+    # Official documents (portal/documents.py): whoever reads the record downloads them; a
+    # state that does not allow the document (yet) and an unknown kind are 404 to everyone.
+    "portal:document": [
+        *(
+            Case(obj=obj, extra=(("kind", kind),), read=read, write=None, note=note)
+            for obj, kind, read, note in (
+                ("app_draft", "declaration", STAFF | only("ent_ak"), "a draft's declaration"),
+                ("app_submitted", "declaration", STAFF | only("ent_xa"), ""),
+                ("app_exp1", "declaration", STAFF | only("exp1"), "its expert reads it"),
+                ("app_project", "approval", STAFF | only("ent_ak"), ""),
+                ("app_submitted", "approval", NOBODY, "not approved"),
+                ("app_project", "acceptance", NOBODY, "not accepted"),
+                ("claim_submitted", "claim-decision", NOBODY, "not decided"),
+                ("return_xa", "stat-return", STAFF | only("city_xa"), "submitted"),
+                ("return_approved", "stat-return", STAFF | only("city_ak"), "approved"),
+                ("return_ak", "stat-return", NOBODY, "a draft"),
+                ("app_draft", "nope", NOBODY, "no such document"),
+            )
+        )
+    ],
     "healthz": [
         Case(
             read=USERS | {ANON},
@@ -410,6 +430,8 @@ MATRIX: dict[str, list[Case]] = {
             sees=STAFF | only("ent_xa"),
         ),
         *act("claim_draft", ("approve", "pay"), write=REV, sees=STAFF | only("ent_ak")),
+        # The claimant submits a draft from its page (the API's claim-submit does the same).
+        *act("claim_draft", ("submit",), write=only("ent_ak"), sees=STAFF | only("ent_ak")),
     ],
     "incentives:claim_file_download": [
         Case(obj="claim_file", read=STAFF | only("ent_ak"), write=None)

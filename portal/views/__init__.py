@@ -12,7 +12,12 @@ from portal.views.accounts import (
     register,
 )
 from portal.views.audit import audit_list
-from portal.views.common import form_errors_from, paginate, permission_required
+from portal.views.common import (
+    form_error_messages,
+    form_errors_from,
+    paginate,
+    permission_required,
+)
 from portal.views.dashboard import home
 from portal.views.health import healthz
 from portal.views.notifications import inbox, inbox_mark_read
@@ -32,6 +37,7 @@ from portal.views.users import user_create, user_edit, user_list
 __all__ = [
     "PasswordChangeView",
     "audit_list",
+    "form_error_messages",
     "form_errors_from",
     "healthz",
     "home",
