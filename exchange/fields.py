@@ -7,17 +7,17 @@ A column is a dict: {"header": "统一社会信用代码", "field": "credit_code
 """
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from portal import dates
 from portal.identifiers import normalise_credit_code, parse_patent_number
 from portal.numbers import NumberError, parse_number
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 WAN = Decimal(10_000)
 
 
@@ -37,17 +37,14 @@ def text(value: Any) -> str:
 
 
 def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raw = text(value)
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(raw, pattern).date()  # noqa: DTZ007 (a calendar date)
-        except ValueError:
-            continue
-    raise CellError(_("“%(value)s” is not a date (write 2024-03-05).") % {"value": raw})
+    """2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305 or a date cell (portal.dates)."""
+    try:
+        found = dates.read_date(value)
+    except ValueError:
+        found = None
+    if found is None:
+        raise CellError(dates.not_a_date(text(value)))
+    return found
 
 
 def _number(value: Any, *, integer: bool) -> Decimal:

@@ -28,6 +28,7 @@ class Parsed:
     rows: list[dict[str, Any]] = field(default_factory=list)  # each with "_row": its row number
     problems: list[Problem] = field(default_factory=list)
     sheet: str = ""
+    read: int = 0  # the rows of data read below the header, good or not (empty rows skipped)
 
 
 def read_file(handle: IO[bytes], *, name: str, size: int, max_bytes: int, mapping) -> Parsed:
@@ -81,6 +82,7 @@ def read_rows(
             continue
         if all(text(value) == "" for value in row):
             continue
+        parsed.read += 1
         cells: dict[str, str] = {}
         values: dict[str, Any] = {"_row": number, "_cells": cells}
         flagged = row_formula_problems(formulas or {}, number=number, values=row, sheet=sheet)

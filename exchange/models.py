@@ -86,4 +86,5 @@ class Run(models.Model):
         verbose_name_plural = _("exchange runs")
 
     def __str__(self) -> str:
-        return f"{self.mapping.code} {self.created_at:%Y-%m-%d %H:%M}"
+        # No date: the history and the audit log give the moment, in the reader's language.
+        return " · ".join(filter(None, [self.mapping.name, self.original_name]))

@@ -1,12 +1,14 @@
 """Reads of the exchange, scoped to the user: the mappings they may use, the runs they may see."""
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS
 from portal import permissions
-from portal.models import User
+from portal.models import Organisation, User
 
 
 def may(user: User, code: str) -> bool:
@@ -38,6 +40,19 @@ def mapping_get(*, user: User, pk: int) -> Mapping:
     if found is None or not (may(user, "exchange.view") or may_use(user, found)):
         raise Http404
     return found
+
+
+def mapping_name(*, user: User, code: str) -> str:
+    """The name of a mapping's latest version, as a page names it ("" when there is none)."""
+    if not may(user, "exchange.view"):
+        return ""
+    found = Mapping.objects.filter(code=code).order_by("-version").values_list("name", flat=True)
+    return found.first() or ""
+
+
+def organisation_names(ids: Iterable[int]) -> dict[int, str]:
+    """Organisations an export named by id (its parameters), by name."""
+    return dict(Organisation.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
 
 
 def run_list(*, user: User, code: str = "") -> QuerySet[Run]:

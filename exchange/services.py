@@ -21,7 +21,7 @@ from exchange.fields import TRANSFORMS, TYPES
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS, Plan
 from exchange.workflow import RUN
-from portal import permissions, uploads
+from portal import formats, permissions, uploads
 from portal import workflow as engine
 from portal.imports import marks_failure
 from portal.models import User
@@ -50,10 +50,10 @@ def check_columns(target_name: str, columns: object) -> dict[str, str]:
             return {"columns": _("Column %(n)d has no header.") % {"n": number}}
         header, name = column["header"].strip(), column.get("field", "")
         if name not in target.fields:
-            return {"columns": _("Column %(n)d (%(header)s): “%(field)s” is not a field of this "
-                                 "target (%(fields)s).")
-                    % {"n": number, "header": header, "field": name,
-                       "fields": "、".join(target.fields)}}  # fmt: skip
+            return {"columns": _("Column %(n)d (%(header)s): choose one of the fields of "
+                                 "“%(target)s”.")
+                    % {"n": number, "header": header,
+                       "target": formats.nested_quotes(target.label)}}  # fmt: skip
         if column.get("type", "text") not in types:
             return {"columns": _("Column %(n)d (%(header)s): unknown type “%(type)s”.")
                     % {"n": number, "header": header, "type": column.get("type")}}  # fmt: skip
@@ -68,10 +68,11 @@ def check_columns(target_name: str, columns: object) -> dict[str, str]:
                     % {"n": number, "header": header}}  # fmt: skip
         headers.add(header)
         fields_seen.add(name)
-    missing = [f for f in target.required if f not in fields_seen]
+    missing = [str(target.fields[f]) for f in target.required if f not in fields_seen]
     if missing:
         return {
-            "columns": _("Map the required fields: %(fields)s.") % {"fields": "、".join(missing)}
+            "columns": _("Map the required fields: %(fields)s.")
+            % {"fields": formats.names(missing)}
         }
     return {}
 
@@ -128,7 +129,7 @@ def _check(mapping: Mapping, handle: IO[bytes], name: str, size: int) -> tuple[i
     plan = check(parsed.rows, mapping) if parsed.rows else Plan()
     problems = parsed.problems + plan.problems
     problems.sort(key=lambda p: (int("".join(c for c in p.cell if c.isdigit()) or 0), p.cell))
-    return len(parsed.rows) + len(blocking(parsed.problems)), problems, plan
+    return parsed.read, problems, plan
 
 
 @transaction.atomic
@@ -172,7 +173,9 @@ def import_apply(*, actor: User, run: Run) -> ImportResult:
         rows, problems, plan = _check(mapping, handle, run.original_name, run.file.size)
     refused = blocking(problems)
     if refused:
-        raise ValidationError([f"{p.where}: {p.message}" for p in refused[:50]], code="problems")
+        raise ValidationError(
+            [f"{p.where}{formats.colon()}{p.message}" for p in refused[:50]], code="problems"
+        )
     summary = cast(Callable[[Plan, Any], dict], target.apply)(plan, actor)
     engine.apply(
         RUN, actor=actor, obj=run, action="apply",

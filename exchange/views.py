@@ -1,11 +1,10 @@
 """Pages of the exchange: the mappings, an import checked then confirmed, exports, the mapping
 editor and the runs. Thin: parse input, call a selector or a service, render."""
 
-import json
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,15 +23,17 @@ from exchange.forms import (
     ExportForm,
     ImportForm,
     MappingForm,
+    choices_text,
     column_formset,
     columns_from,
 )
 from exchange.models import Mapping, Run
 from exchange.targets import TARGETS, Target
-from portal import ratelimits, uploads, workflow
+from portal import dates, formats, ratelimits, spreadsheets, uploads, workflow
+from portal.models import Qualification
 from portal.services import audit_record
 from portal.types import AuthenticatedHttpRequest
-from portal.views import form_errors_from, paginate, permission_required
+from portal.views import form_error_messages, form_errors_from, paginate, permission_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8"}
@@ -82,9 +85,7 @@ def summary_items(summary: dict) -> list[tuple[str, object]]:
         "skipped": _("skipped"),
         "exported": _("exported"),
     }
-    items = [(labels[key], summary[key]) for key in labels if key in summary]
-    items += [(key, value) for key, value in summary.items() if key not in labels]
-    return items
+    return [(labels[key], formats.count(summary[key])) for key in labels if key in summary]
 
 
 @exchange_required
@@ -226,10 +227,7 @@ def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(target.permission)
     form = ExportForm(request.GET)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            text = " ".join(map(str, errors))
-            messages.error(request, f"{label}: {text}" if label else text)
+        form_error_messages(request, form)
         return redirect("exchange:index")
     params = {k: v for k, v in (mapping.params or {}).items() if k in EXPORT_PARAMS}
     params |= form.params()
@@ -243,8 +241,18 @@ def export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         for message in error.messages[:20]:
             messages.error(request, message)
         return redirect("exchange:index")
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    return uploads.protect(response, name=ascii_filename(name, fmt))
+    # Named for people (存量专利登记批次（…）-2025年7月15日.xlsx), the content as the platform
+    # prescribes it; the ASCII name (the mapping's code) for clients that read only that.
+    title = spreadsheets.file_name(mapping.name, formats.day(timezone.localdate()), suffix=fmt)
+    return cast(
+        HttpResponse,
+        spreadsheets.download(
+            content,
+            name=title,
+            fallback=ascii_filename(name, fmt),
+            content_type=CONTENT_TYPES[fmt],
+        ),
+    )
 
 
 # Mappings ------------------------------------------------------------------------------------
@@ -270,13 +278,19 @@ def mapping_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Ht
             "sheet": mapping.sheet,
             "header_row": mapping.header_row,
             "source": mapping.source,
-            "params": json.dumps(mapping.params, ensure_ascii=False) if mapping.params else "",
+            "params": choices_text(mapping.params),
         }
     elif request.GET.get("target") in TARGETS:
         initial["target"] = request.GET["target"]
     form = MappingForm(data, initial=initial, new=mapping is None)
     target = (data.get("target") if data else None) or initial.get("target", "")
     columns = column_formset(data, target=target, columns=mapping.columns if mapping else None)
+    if data is not None and not columns.management_form.is_valid():
+        # Django's own refusal names its hidden fields: say it as a user can act on it.
+        columns = column_formset(None, target=target, columns=mapping.columns if mapping else None)
+        form.add_error(
+            None, _("The table of columns did not arrive whole: reload the page and try again.")
+        )
     in_use = mapping is not None and mapping.runs.exists()
     if request.method == "POST" and form.is_valid() and columns.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "code"}
@@ -325,16 +339,42 @@ def mapping_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Ht
 # Runs ----------------------------------------------------------------------------------------
 
 
+def param_items(params: dict, organisations: dict[int, str]) -> list[tuple[str, str]]:
+    """An export's parameters as a run recorded them, as (label, value) the page shows: a
+    period, a date, a kind or an organisation by its name, never the stored code."""
+    labels = ExportForm().fields
+    items = []
+    for name in EXPORT_PARAMS:
+        value = params.get(name)
+        if value in (None, ""):
+            continue
+        if name == "period":
+            text = formats.period(str(value))
+        elif name in {"since", "until"}:
+            try:
+                text = formats.day(dates.read_date(value))
+            except ValueError:
+                text = str(value)
+        elif name == "kind":
+            text = formats.label(Qualification.Kind, value)
+        else:
+            text = organisations.get(value, formats.MISSING)
+        items.append((capfirst(str(labels[name].label)), text))
+    return items
+
+
 @permission_required("exchange.view")
 def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     code = request.GET.get("mapping", "")
     page = paginate(request, selectors.run_list(user=request.user, code=code))
     history = workflow.histories(page)
+    chosen = [(run.summary.get("params") or {}).get("organisation") for run in page]
+    organisations = selectors.organisation_names(pk for pk in chosen if isinstance(pk, int))
     rows = [
         {
             "run": run,
             "summary": summary_items({k: v for k, v in run.summary.items() if k != "params"}),
-            "params": run.summary.get("params") or {},
+            "params": param_items(run.summary.get("params") or {}, organisations),
             "problems": len(run.problems),
             "blocking": sum(1 for p in run.problems if p.get("importance") == "blocking"),
             "history": history.get(run.pk, []),
@@ -348,6 +388,7 @@ def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "code": code,
+            "mapping_name": selectors.mapping_name(user=request.user, code=code) if code else "",
             "can_download": selectors.may(request.user, "exchange.run"),
         },
     )

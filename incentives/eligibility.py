@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from incentives.models import Claim, Policy
+from portal import formats
 from portal.models import Organisation, Qualification
 
 
@@ -55,9 +56,9 @@ def check(organisation: Organisation, policy: Policy, *, today: date) -> Eligibi
         found.missing.append(
             _("Open to %(kinds)s; %(name)s is a %(kind)s.")
             % {
-                "kinds": "、".join(str(kinds.get(k, k)) for k in policy.claimant_kinds),
+                "kinds": formats.names(formats.label(kinds, k) for k in policy.claimant_kinds),
                 "name": organisation.name,
-                "kind": str(kinds.get(organisation.kind, organisation.kind)),
+                "kind": formats.label(kinds, organisation.kind),
             }
         )
     if organisation.status != Organisation.Status.VERIFIED:
@@ -70,7 +71,8 @@ def check(organisation: Organisation, policy: Policy, *, today: date) -> Eligibi
     elif policy.level == Policy.Level.CITY:
         found.reasons.append(_("registered in %(region)s") % {"region": policy.region.name})
     if policy.qualification:
-        label = Qualification.Kind(policy.qualification).label
+        # Quoted in the messages, so its own quotation marks nest: “国家级专精特新‘小巨人’企业”.
+        label = formats.nested_quotes(Qualification.Kind(policy.qualification).label)
         held = list(organisation.qualifications.filter(kind=policy.qualification).order_by("year"))
         if policy.qualified_since:
             fitting = [q for q in held if q.year >= policy.qualified_since]
@@ -96,7 +98,7 @@ def check(organisation: Organisation, policy: Policy, *, today: date) -> Eligibi
     if today < policy.opens_on or today > policy.closes_on:
         found.missing.append(
             _("Claims are accepted from %(start)s to %(end)s.")
-            % {"start": policy.opens_on.isoformat(), "end": policy.closes_on.isoformat()}
+            % {"start": formats.day(policy.opens_on), "end": formats.day(policy.closes_on)}
         )
     found.claimed = list(
         Claim.objects.filter(
@@ -109,7 +111,7 @@ def check(organisation: Organisation, policy: Policy, *, today: date) -> Eligibi
         if not open_ones:
             found.missing.append(
                 _("A one-time reward, already claimed: %(numbers)s.")
-                % {"numbers": "、".join(c.number for c in found.claimed)}
+                % {"numbers": formats.names(c.number for c in found.claimed)}
             )
         found.recognitions = open_ones
     return found

@@ -15,6 +15,7 @@ from typing import cast
 from django.utils.translation import gettext as _
 
 from portal.dates import add_months
+from portal.formats import day, number, yuan
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -78,11 +79,6 @@ class Entitlement:
         return [{"label": line.label, "amount": str(line.amount)} for line in self.lines]
 
 
-def money(value: Decimal) -> str:
-    """1234567.8 → 1,234,567.80"""
-    return f"{value:,.2f}"
-
-
 def _base(rule: Rule, figures: Figures, lines: list[Line], errors: dict) -> Decimal | None:
     """The base figure: the stated base amount, or the interest paid within the duration."""
     if rule.duration_months:
@@ -100,8 +96,8 @@ def _base(rule: Rule, figures: Figures, lines: list[Line], errors: dict) -> Deci
             "%(base)s paid from %(start)s to %(end)s (%(months)d months): %(count)d payments"
         ) % {
             "base": rule.base_label or _("interest"),
-            "start": figures.start.isoformat(),
-            "end": (end - timedelta(days=1)).isoformat(),
+            "start": day(figures.start),
+            "end": day(end - timedelta(days=1)),
             "months": rule.duration_months,
             "count": len(counted),
         }
@@ -134,16 +130,15 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
         elif asked < low or (high is not None and asked > high):
             errors["requested_amount"] = _(
                 "The amount asked for must be between %(low)s and %(high)s yuan (%(clause)s)."
-            ) % {"low": money(low), "high": money(high) if high is not None else "—",
-                 "clause": rule.citation}  # fmt: skip
+            ) % {"low": yuan(low), "high": yuan(high), "clause": rule.citation}
         else:
             amount = asked
             lines.append(
                 Line(
                     _("Asked for, within %(low)s–%(high)s (%(clause)s)")
                     % {
-                        "low": money(low),
-                        "high": money(high) if high is not None else "…",
+                        "low": yuan(low),
+                        "high": yuan(high) if high is not None else "…",
                         "clause": rule.citation,
                     },
                     amount,
@@ -157,13 +152,13 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
         elif asked < floor:
             errors["requested_amount"] = _(
                 "The amount is not less than %(floor)s yuan (%(clause)s)."
-            ) % {"floor": money(floor), "clause": rule.citation}
+            ) % {"floor": yuan(floor), "clause": rule.citation}
         else:
             amount = asked
             lines.append(
                 Line(
                     _("Asked for, not less than %(floor)s (%(clause)s)")
-                    % {"floor": money(floor), "clause": rule.citation},
+                    % {"floor": yuan(floor), "clause": rule.citation},
                     amount,
                 )
             )
@@ -176,8 +171,8 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
                 Line(
                     _("%(base)s × %(rate)s%% (%(clause)s)")
                     % {
-                        "base": money(base),
-                        "rate": f"{(rate * 100).normalize():f}",
+                        "base": yuan(base),
+                        "rate": number(rate * 100, 4),
                         "clause": rule.citation,
                     },
                     amount,
@@ -188,7 +183,7 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
     if rule.cap_per_claim is not None and amount > rule.cap_per_claim:
         amount = rule.cap_per_claim
         lines.append(
-            Line(_("Capped at %(cap)s per claim") % {"cap": money(rule.cap_per_claim)}, amount)
+            Line(_("Capped at %(cap)s per claim") % {"cap": yuan(rule.cap_per_claim)}, amount)
         )
     if rule.cumulative_cap is not None:
         room = max(rule.cumulative_cap - received, ZERO)
@@ -200,7 +195,7 @@ def compute(rule: Rule, figures: Figures, *, received: Decimal = ZERO) -> Entitl
                         "Cumulative cap %(cap)s per organisation, less %(received)s already "
                         "received under this policy"
                     )
-                    % {"cap": money(rule.cumulative_cap), "received": money(received)},
+                    % {"cap": yuan(rule.cumulative_cap), "received": yuan(received)},
                     amount,
                 )
             )

@@ -20,10 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives import eligibility, events, selectors
-from incentives.entitlement import money
 from incentives.models import Budget, Claim, ClaimFile, Payment, Policy
 from incentives.workflow import CLAIM, claimants
-from portal import permissions, uploads
+from portal import formats, permissions, uploads
 from portal import workflow as engine
 from portal.models import Organisation, User
 from portal.serials import next_number
@@ -136,7 +135,7 @@ def budget_set(
     if region.pk != policy.region_id:
         raise ValidationError(
             {"region": _("%(policy)s is paid from the budget of %(region)s.")
-             % {"policy": policy.title, "region": policy.region.name}}
+             % {"policy": formats.nested_quotes(policy.title), "region": policy.region.name}}
         )  # fmt: skip
     budget, created = Budget.objects.select_for_update().get_or_create(
         policy_code=policy_code,
@@ -154,7 +153,7 @@ def budget_set(
                         "%(committed)s yuan are approved and %(paid)s paid from this budget; it "
                         "cannot be less than their sum."
                     )
-                    % {"committed": money(spent.committed), "paid": money(spent.paid)}
+                    % {"committed": formats.yuan(spent.committed), "paid": formats.yuan(spent.paid)}
                 }
             )
         budget.allocated, budget.source = allocated, source or budget.source
@@ -187,7 +186,7 @@ def _clean_payments(raw) -> tuple[list[dict], dict[str, str]]:
             amount = Decimal(str(row.get("amount", "")).replace(",", "").strip())
         except (ValueError, ArithmeticError, AttributeError):
             errors["interest_payments"] = _(
-                "Interest payment %(row)d: give a date (2025-03-21) and an amount."
+                "Interest payment %(row)d: give the day it was paid and the amount."
             ) % {"row": index}
             break
         if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
@@ -325,7 +324,7 @@ def claim_submit(*, actor: User, claim: Claim, today: date | None = None) -> Cla
     missing = [label for label in claim.policy.evidence if label not in attached]
     if missing:
         raise ValidationError(
-            {"files": _("Attach the evidence: %(labels)s.") % {"labels": "、".join(missing)}}
+            {"files": _("Attach the evidence: %(labels)s.") % {"labels": formats.names(missing)}}
         )
     result = selectors.entitlement_of(claim)
     if result.errors:
@@ -375,12 +374,12 @@ def claim_approve(
     if amount > entitled:
         raise ValidationError(
             {"amount": _("The entitlement is %(entitled)s yuan; %(amount)s is more.")
-             % {"entitled": money(entitled), "amount": money(amount)}}
+             % {"entitled": formats.yuan(entitled), "amount": formats.yuan(amount)}}
         )  # fmt: skip
     if amount < entitled and not reason.strip():
         raise ValidationError(
             {"reason": _("Say why less than the entitlement (%(entitled)s yuan) is approved.")
-             % {"entitled": money(entitled)}}
+             % {"entitled": formats.yuan(entitled)}}
         )  # fmt: skip
     year = _today(today).year
     budget = (
@@ -399,9 +398,9 @@ def claim_approve(
                 "Over budget: %(year)d allocated %(allocated)s, approved not paid %(committed)s, "
                 "paid %(paid)s, remaining %(remaining)s yuan; %(amount)s asked."
             ) % {
-                "year": year, "allocated": money(budget.allocated),
-                "committed": money(status.committed), "paid": money(status.paid),
-                "remaining": money(status.remaining), "amount": money(amount),
+                "year": year, "allocated": formats.yuan(budget.allocated),
+                "committed": formats.yuan(status.committed), "paid": formats.yuan(status.paid),
+                "remaining": formats.yuan(status.remaining), "amount": formats.yuan(amount),
             }}
         )  # fmt: skip
     engine.apply(
@@ -443,7 +442,10 @@ def claim_pay(
     owed = cast(Decimal, claim.approved_amount) - claim.paid_amount
     if amount <= 0 or amount > owed:
         raise ValidationError(
-            {"amount": _("%(owed)s yuan remain to be paid on this claim.") % {"owed": money(owed)}}
+            {
+                "amount": _("%(owed)s yuan remain to be paid on this claim.")
+                % {"owed": formats.yuan(owed)}
+            }
         )
     if claim.decided_at and paid_on < timezone.localdate(claim.decided_at):
         raise ValidationError({"paid_on": _("A claim is paid after it is approved.")})
@@ -458,8 +460,12 @@ def claim_pay(
     )
     _tell_claimant(
         claim,
-        _("Claim %(number)s: %(amount)s yuan paid on %(day)s")
-        % {"number": claim.number, "amount": money(amount), "day": paid_on.isoformat()},
+        _("Claim %(number)s: %(amount)s paid on %(day)s")
+        % {
+            "number": claim.number,
+            "amount": formats.money_with_unit(amount),
+            "day": formats.day(paid_on),
+        },
     )
     if amount == owed:
         engine.apply(CLAIM, actor=actor, obj=claim, action="pay",

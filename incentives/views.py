@@ -1,9 +1,11 @@
 """Pages of the incentives app: policies explained, claims from draft to payment, budgets.
 Thin: parse input, call a selector or a service, render."""
 
+from datetime import date
 from decimal import Decimal
 from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +32,7 @@ from incentives.forms import (
 )
 from incentives.models import Claim, Policy
 from incentives.workflow import CLAIM
-from portal import permissions, ratelimits, uploads
+from portal import formats, permissions, ratelimits, spreadsheets, uploads
 from portal import workflow as engine
 from portal.models import Organisation, Region
 from portal.services import audit_record
@@ -106,7 +108,10 @@ def policy_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            messages.success(request, _("Policy %(code)s created.") % {"code": policy.code})
+            messages.success(
+                request,
+                _("Policy “%(title)s” created.") % {"title": formats.nested_quotes(policy.title)},
+            )
             return redirect("incentives:policy_detail", pk=policy.pk)
     return render(request, "incentives/policy_form.html", {"form": form, "policy": None})
 
@@ -336,7 +341,7 @@ def _working(claim: Claim):
     return lines, {}, claim.entitlement
 
 
-def _detail_context(request: AuthenticatedHttpRequest, claim: Claim, **forms) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, claim: Claim, **bound) -> dict:
     user = request.user
     lines, errors, entitlement = _working(claim)
     context = {
@@ -347,20 +352,27 @@ def _detail_context(request: AuthenticatedHttpRequest, claim: Claim, **forms) ->
         "field_labels": _claim_labels(),
         "files": claim.files.all(),
         "payments": claim.payments.all(),
+        # Stored as the service keeps them (ISO date, amount string); shown as dates and yuan.
+        "interest_payments": [
+            (date.fromisoformat(row["date"]), Decimal(row["amount"]))
+            for row in claim.interest_payments or []
+        ],
         "can_edit": permissions.can(user, "incentive.claim.edit", claim),
     }
     today = timezone.localdate()
     available = {t.action for t in engine.available(CLAIM, user, claim)}
     context["history"] = engine.history(claim)
+    if "submit" in available:  # the button comes from {% available_actions %}; this, its errors
+        context["submit_form"] = bound.get("submit")
     if {"approve", "return", "reject"} <= available:
-        context["approve_form"] = forms.get("approve") or ApproveForm(
+        context["approve_form"] = bound.get("approve") or ApproveForm(
             initial={"amount": entitlement}
         )
-        context["return_form"] = forms.get("return") or ReasonForm(prefix="return")
-        context["reject_form"] = forms.get("reject") or ReasonForm(prefix="reject")
+        context["return_form"] = bound.get("return") or ReasonForm(prefix="return")
+        context["reject_form"] = bound.get("reject") or ReasonForm(prefix="reject")
     if "pay" in available:
         # "pay" is available on an approved claim only, and approving set its amount.
-        context["pay_form"] = forms.get("pay") or PaymentForm(
+        context["pay_form"] = bound.get("pay") or PaymentForm(
             initial={
                 "paid_on": today,
                 "amount": cast(Decimal, claim.approved_amount) - claim.paid_amount,
@@ -379,8 +391,14 @@ def claim_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "incentives/claim_detail.html", _detail_context(request, claim))
 
 
-# The reviewer's actions: the form each reads, and the service it calls with that form's data.
+# The actions on a claim's page: the applicant's submit (the draft's own page has the button
+# too, not only its edit form) and the reviewer's decisions; the form each reads, and the service
+# it calls with that form's data.
 ACTIONS = {
+    "submit": (
+        lambda data: forms.Form(data),
+        lambda user, claim, d: services.claim_submit(actor=user, claim=claim),
+    ),
     "approve": (
         lambda data: ApproveForm(data),
         lambda user, claim, d: services.claim_approve(actor=user, claim=claim, **d),
@@ -403,8 +421,9 @@ ACTIONS = {
 @require_POST
 @login_required
 def claim_act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
-    """The reviewer's approve, return, reject and record-payment; a refusal is shown on the
-    action's own form, with the service's message (the budget figures when over budget)."""
+    """The applicant's submit; the reviewer's approve, return, reject and record-payment. A
+    refusal is shown on the action's own form, with the service's message (what is missing to
+    submit; the budget figures when over budget)."""
     if action not in ACTIONS:
         raise Http404
     claim = selectors.claim_get(user=request.user, pk=pk)
@@ -525,8 +544,8 @@ def budget_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Budget %(year)d of %(title)s set.")
-                    % {"year": data["year"], "title": policy.title},
+                    _("Budget %(year)d of “%(title)s” set.")
+                    % {"year": data["year"], "title": formats.nested_quotes(policy.title)},
                 )
                 return redirect(f"{reverse('incentives:budget_list')}?year={data['year']}")
     rows = selectors.budget_list(user=user, year=year)
@@ -580,12 +599,15 @@ def spending_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     from incentives import exporters, spending
 
     year = _spending_year(request)
-    content = exporters.spending_workbook(spending.spending(user=request.user, year=year))
+    organisation = request.user.organisation.name if request.user.organisation else ""
+    content = exporters.spending_workbook(
+        spending.spending(user=request.user, year=year), organisation=organisation
+    )
     audit_record(
         actor=request.user,
         event=events.EXPORT,
         reason=request.GET.urlencode(),
         after={"export": "spending", "year": year},
     )
-    name = f"incentive-spending-{year or 'all'}-{timezone.localdate():%Y%m%d}.xlsx"
-    return uploads.protect(HttpResponse(content, content_type=XLSX), name=name)
+    name, fallback = exporters.spending_file_names(year)
+    return cast(HttpResponse, spreadsheets.download(content, name=name, fallback=fallback))

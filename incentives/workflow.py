@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from incentives import events
-from incentives.entitlement import money
 from incentives.models import Claim
+from portal import formats
 from portal import selectors as portal_selectors
 from portal.workflow import ACTOR, NOW, REASON, Transition, Workflow
 
@@ -40,9 +40,9 @@ def _submitted_title(claim: Claim) -> str:
 def _approved_title(claim: Claim) -> str:
     if claim.approved_amount is None:
         return _("Claim %(number)s approved") % {"number": claim.number}
-    return _("Claim %(number)s approved: %(amount)s yuan") % {
+    return _("Claim %(number)s approved: %(amount)s") % {
         "number": claim.number,
-        "amount": money(claim.approved_amount),
+        "amount": formats.money_with_unit(claim.approved_amount),
     }
 
 

@@ -27,7 +27,7 @@ from patents.forms import (
     ScreenForm,
 )
 from patents.models import Conversion
-from portal import permissions, ratelimits, uploads, workflow
+from portal import permissions, ratelimits, spreadsheets, workflow
 from portal.models import Organisation
 from portal.services import audit_record
 from portal.types import AuthenticatedHttpRequest
@@ -69,9 +69,11 @@ def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required("patent.pool.manage")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
 def template(request: AuthenticatedHttpRequest) -> HttpResponse:
-    response = HttpResponse(exporters.patent_template(), content_type=XLSX)
+    organisation = request.user.organisation.name if request.user.organisation else ""
+    content = exporters.patent_template(organisation=organisation)
     audit_record(actor=request.user, event=events.TEMPLATE_DOWNLOAD)
-    return uploads.protect(response, name="patent-list-template.xlsx")
+    name, fallback = exporters.template_file_names()
+    return cast(HttpResponse, spreadsheets.download(content, name=name, fallback=fallback))
 
 
 @permission_required("patent.pool.manage")
@@ -377,9 +379,14 @@ def export(request: AuthenticatedHttpRequest) -> FileResponse:
     a temporary file (on disk once it grows past a few MB), then streamed; the file goes when
     the response is closed."""
     _form, patents = _pool_filtered(request)
+    # A university exports its own pool: the list is its own (the bureau's holds every pool).
+    own = permissions.can(request.user, "patent.pool.manage") and request.user.organisation
+    organisation = request.user.organisation.name if own and request.user.organisation else ""
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
-        rows = exporters.pool_workbook(selectors.patent_export_rows(patents), handle)
+        rows = exporters.pool_workbook(
+            selectors.patent_export_rows(patents), handle, organisation=organisation
+        )
     except BaseException:
         handle.close()
         raise
@@ -390,5 +397,5 @@ def export(request: AuthenticatedHttpRequest) -> FileResponse:
         reason=request.GET.urlencode(),
         after={"rows": rows},
     )
-    name = f"patent-pool-{timezone.localdate():%Y%m%d}.xlsx"
-    return uploads.file_response(handle, name=name, content_type=XLSX)
+    name, fallback = exporters.pool_file_names(organisation)
+    return cast(FileResponse, spreadsheets.download(handle, name=name, fallback=fallback))

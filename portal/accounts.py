@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import events, permissions
+from portal import events, formats, permissions
 from portal.models import AuditEntry, User, UserSession
 from portal.services import audit_record
 
@@ -255,7 +255,7 @@ def users_disable_inactive(*, now: datetime | None = None) -> list[User]:
                 before={"is_active": True},
                 after={"is_active": False},
                 reason=_("Not used since %(date)s (%(days)d days).")
-                % {"date": f"{timezone.localtime(user.last_seen):%Y-%m-%d}", "days": days},
+                % {"date": formats.day(user.last_seen), "days": days},
             )
             disabled.append(user)
     return disabled

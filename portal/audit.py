@@ -56,7 +56,7 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
 
-from portal import events
+from portal import events, formats
 from portal.models import AuditCheckpoint, AuditEntry
 
 CHAIN_VERSION = 1
@@ -406,7 +406,7 @@ def purge(*, before: date, archive: Path | None = None, actor_label: str = "") -
                 "before": _(
                     "Audit entries are kept %(days)d days: the date must be %(latest)s or earlier."
                 )
-                % {"days": retention_days(), "latest": latest_purge_date().isoformat()}
+                % {"days": retention_days(), "latest": formats.day(latest_purge_date())}
             }
         )
     cutoff = datetime.combine(before, time.min, tzinfo=timezone.get_current_timezone())

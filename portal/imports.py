@@ -30,10 +30,12 @@ Result = TypeVar("Result")
 
 
 def failure_reason(error: Exception) -> str:
-    """The reason recorded: a refusal's messages as the user saw them, else the error."""
+    """The reason recorded: a refusal's messages as the user saw them, else what the error
+    says (never the exception's class name: people read this; the log keeps the traceback)."""
     if isinstance(error, ValidationError):
         return "\n".join(error.messages)[:2000]
-    return _("Nothing was stored: %(error)s") % {"error": f"{type(error).__name__}: {error}"[:500]}
+    said = str(error).strip()[:500] or _("an unexpected error stopped the import")
+    return _("Nothing was stored: %(error)s") % {"error": said}
 
 
 def import_workflow(

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 
+from portal import formats
+
 BLOCKING = "blocking"
 WARNING = "warning"
 
@@ -41,7 +43,10 @@ def blocking(problems: Iterable[Problem]) -> list[Problem]:
 def problems_error(problems: list[Problem]) -> ValidationError:
     """A ValidationError carrying every problem, for pages and the API alike."""
     error = ValidationError(
-        [ValidationError(f"{p.where}: {p.message}" if p.where else p.message) for p in problems]
+        [
+            ValidationError(f"{p.where}{formats.colon()}{p.message}" if p.where else p.message)
+            for p in problems
+        ]
     )
     error.problems = problems  # type: ignore[attr-defined]
     return error

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from portal import formats
 from portal.models import Organisation, Qualification, Region
 
 
@@ -52,7 +53,7 @@ def check(
 
     kinds = spec.get("eligible_kinds") or []
     kind_names = dict(Organisation.Kind.choices)
-    allowed = "、".join(str(kind_names.get(kind, kind)) for kind in kinds)
+    allowed = formats.names(formats.label(kind_names, kind) for kind in kinds)
     kind_ok = organisation.kind in kinds
     findings.append(
         Finding(
@@ -213,7 +214,7 @@ def _subtype(rule: dict, *, lot, subtype: str, **_context) -> Finding:
     return Finding(
         "subtype",
         False,
-        _("Choose one of the sub-types: %(subtypes)s.") % {"subtypes": "、".join(subtypes)},
+        _("Choose one of the sub-types: %(subtypes)s.") % {"subtypes": formats.names(subtypes)},
     )
 
 

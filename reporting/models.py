@@ -194,8 +194,10 @@ class StatReturn(models.Model):
         indexes = [models.Index(fields=["form", "period", "status"])]
 
     def __str__(self) -> str:
-        suffix = f" v{self.version}" if self.version > 1 else ""
-        return f"{self.region.name} {self.period} {self.form.name}{suffix}"
+        from portal import formats
+
+        suffix = f"（v{self.version}）" if self.version > 1 else ""
+        return f"{self.region.name}{formats.period(self.period)}{self.form.name}{suffix}"
 
     @property
     def is_editable(self) -> bool:

@@ -9,8 +9,10 @@ from decimal import Decimal
 from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal import permissions
+from portal import formats, permissions
 from portal.models import Region, User
 from portal.periods import Quarter
 from reporting.models import (
@@ -29,6 +31,61 @@ from reporting.validation import Entry
 
 TREND_QUARTERS = 8
 
+# How a figure was entered (DataValueHistory.via, the audit entry of a store): shown by label.
+ENTRY_METHODS = {
+    "web": gettext_lazy("web form"),
+    "excel": gettext_lazy("Excel workbook"),
+    "api": gettext_lazy("data interface"),
+}
+
+
+# What pages and messages call things --------------------------------------------------------
+
+
+def return_label(stat_return: StatReturn) -> str:
+    """A return as a sentence names it: 西安市 2025年第二季度 专利转化运用季度统计表 (第2版)."""
+    label = _("%(region)s %(period)s %(form)s") % {
+        "region": stat_return.region.name,
+        "period": formats.period(stat_return.period),
+        "form": stat_return.form.name,
+    }
+    if stat_return.version > 1:
+        label += _(" (version %(version)d)") % {"version": stat_return.version}
+    return label
+
+
+class Figures:
+    """How one table shows indicator figures: counts (件, 家, …) as integers, and amounts in one
+    unit for the whole table (万元, or 亿元 when every amount reaches 1亿元: formats.unit_for),
+    named in its unit column, whether each indicator is recorded in 万元 or in 亿元. Built from
+    the (unit, value) pairs the table shows."""
+
+    def __init__(self, pairs) -> None:
+        amounts = [formats.in_yuan(value, unit) for unit, value in pairs]
+        self.money_unit = formats.unit_for(a for a in amounts if a is not None)
+
+    def unit(self, unit: str) -> str:
+        """The unit a figure recorded in `unit` is shown in."""
+        return formats.unit_label(self.money_unit) if unit in formats.YUAN_PER_UNIT else unit
+
+    def show(self, value, unit: str) -> str:
+        """A figure recorded in `unit`, as this table shows it (without the unit)."""
+        amount = formats.in_yuan(value, unit)
+        if amount is not None:
+            return formats.money(amount, self.money_unit)
+        return formats.figure(value, unit)
+
+    def with_unit(self, value, unit: str) -> str:
+        """A figure with its unit, in a cell or a sentence: 300亿元, 30,000件 (CNY 30,000m,
+        30,000 件 in English)."""
+        amount = formats.in_yuan(value, unit)
+        if amount is not None:
+            return formats.money_with_unit(amount, self.money_unit)
+        shown = formats.figure(value, unit)
+        if shown == formats.MISSING:
+            return shown
+        return f"{shown}{unit}" if formats.chinese() else f"{shown} {unit}"
+
 
 def return_list(
     *, user: User, period: str = "", region: str = "", status: str = ""
@@ -44,6 +101,12 @@ def return_list(
     return returns.select_related("form", "region", "submitted_by", "decided_by").order_by(
         "-period", "region__path"
     )
+
+
+def return_periods(*, user: User) -> list[str]:
+    """The periods the user has returns of, newest first (the list page's period filter)."""
+    returns = permissions.scope(user, "reporting.return.view", StatReturn.objects.all())
+    return sorted(set(returns.values_list("period", flat=True)), reverse=True)
 
 
 def return_get(*, user: User, pk: int) -> StatReturn:
@@ -228,6 +291,14 @@ class Dashboard:
     computed_at: datetime | None
 
     @property
+    def as_of(self) -> date | None:
+        """The day the figures are counted up to: the period's last day, or today while the
+        period runs (the portal's own figures run to date)."""
+        if not self.period:
+            return None
+        return min(Quarter.parse(self.period).end, timezone.localdate())
+
+    @property
     def untargeted(self) -> list[IndicatorValue]:
         """The region's figures of indicators it has no target for (e.g. the pool's recorded
         licence and pledge amounts)."""
@@ -397,7 +468,7 @@ def stored_figures(stat_return: StatReturn) -> tuple[dict[str, Stored], dict[str
 
 def stored_entries(stat_return: StatReturn) -> dict[str, Entry]:
     return {
-        code: Entry(code=code, value=v.value, comment=v.comment, cell=code)
+        code: Entry(code=code, value=v.value, comment=v.comment, cell=v.element.name)
         for code, v in current_values(stat_return).items()
     }
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from portal import formats
 from portal.problems import BLOCKING, WARNING, Problem, blocking, problems_error
 from reporting import expressions
 from reporting.models import DataElement, ValidationRule
@@ -33,8 +34,93 @@ class Entry:
 
 
 def _fmt(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
+    """A figure in a message: separators, up to four decimals (a bound or a ratio may need
+    them; a whole number shows none)."""
+    return formats.number(value, places=4)
+
+
+def _quoted(text: str) -> str:
+    """A name or an administrator's message inside a sentence of the portal: as it is in
+    Chinese; quoted in English, where it stays Chinese (统计指标项 names are data)."""
+    return text if formats.chinese() else f"“{formats.nested_quotes(text)}”"
+
+
+# A rule as a city reads it ---------------------------------------------------------------------
+
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷"}
+
+
+def describe(expression: expressions.Expression, names: Mapping[str, str]) -> str:
+    """A rule's side in words a city reads: element names for codes, and prev(CODE) as the
+    element's figure of the previous quarter (上季度有效发明专利拥有量), never the formula."""
+    return _described(expression.tree, names)
+
+
+def _described(node: expressions.Node, names: Mapping[str, str]) -> str:
+    if isinstance(node, expressions.Number):
+        return _fmt(node.value)
+    if isinstance(node, expressions.Code):
+        name = names.get(node.name, node.name)
+        if node.name != expressions.PLACEHOLDER:
+            name = _quoted(name)
+        return _("%(name)s of the previous quarter") % {"name": name} if node.previous else name
+    if isinstance(node, expressions.Negative):
+        return f"-{_bracketed(node.operand, 3, names)}"
+    precedence = PRECEDENCE[node.operator]
+    left = _bracketed(node.left, precedence, names)
+    # a − (b − c), a ÷ (b × c): the right side of − and ÷ keeps its brackets at equal rank
+    right = _bracketed(node.right, precedence + (node.operator in "-/"), names)
+    return f"{left} {SYMBOLS[node.operator]} {right}"
+
+
+def _bracketed(node: expressions.Node, rank: int, names: Mapping[str, str]) -> str:
+    text = _described(node, names)
+    if isinstance(node, expressions.Binary) and PRECEDENCE[node.operator] < rank:
+        return f"({text})"
     return text
+
+
+def _operator(operator: str) -> str:
+    return dict(ValidationRule.Operator.choices).get(operator, operator)
+
+
+def describe_rule(rule: ValidationRule, left, right, condition, names: Mapping[str, str]) -> str:
+    """What the rule requires, in names: 高价值发明专利拥有量 ≤ 有效发明专利拥有量; with its
+    condition first when it has one (专利质押融资金额 > 0 时，专利质押融资项目数 > 0)."""
+    text = f"{describe(left, names)} {_operator(rule.operator)} {describe(right, names)}"
+    if condition is None:
+        return text
+    c_left, c_operator, c_right = condition
+    when = f"{describe(c_left, names)} {_operator(c_operator)} {describe(c_right, names)}"
+    return _("when %(condition)s, %(rule)s") % {"condition": when, "rule": text}
+
+
+def rule_in_words(rule: ValidationRule, names: Mapping[str, str]) -> str:
+    """A rule in names, as the set-up page explains it beside its formula ("" when the stored
+    formula no longer parses: the formula itself shows what is wrong)."""
+    placeholder = bool(rule.for_each)
+    try:
+        left = expressions.parse(rule.left, allow_placeholder=placeholder)
+        right = expressions.parse(rule.right, allow_placeholder=placeholder)
+        condition = parse_condition(rule.condition) if rule.condition.strip() else None
+    except ValidationError:
+        return ""
+    names = {**names, expressions.PLACEHOLDER: _("the element")}
+    return describe_rule(rule, left, right, condition, names)
+
+
+def _names(elements: list[DataElement], rules: list[ValidationRule]) -> dict[str, str]:
+    """Element names by code: the form's, and any other element a rule reads."""
+    names = {element.code: element.name for element in elements}
+    wanted = set()
+    for rule in rules:
+        for text in (rule.left, rule.right, rule.condition):
+            wanted |= set(expressions.CODE_PATTERN.findall(text or ""))
+    missing = wanted - set(names) - {expressions.PLACEHOLDER}
+    if missing:
+        names.update(DataElement.objects.filter(code__in=missing).values_list("code", "name"))
+    return names
 
 
 def check_entries(
@@ -51,7 +137,8 @@ def check_entries(
     is missing; `require_all` (at submission) makes a missing value itself a problem.
     """
     problems: list[Problem] = []
-    by_code = {element.code: element for element in elements}
+    rules = list(rules)
+    names: dict[str, str] | None = None  # read when a rule breaks
     for element in elements:
         entry = entries.get(element.code)
         if entry is None or entry.value is None:
@@ -59,20 +146,20 @@ def check_entries(
                 problems.append(
                     Problem(
                         _("%(name)s has no value: enter a figure (0 when there is none).")
-                        % {"name": element.name},
+                        % {"name": _quoted(element.name)},
                         sheet=entry.sheet if entry else "",
-                        cell=entry.cell if entry else element.code,
+                        cell=entry.cell if entry else element.name,
                         code=element.code,
                     )
                 )
             continue
-        where = {"sheet": entry.sheet, "cell": entry.cell or element.code, "code": element.code}
+        where = {"sheet": entry.sheet, "cell": entry.cell or element.name, "code": element.code}
         value = entry.value
         if element.is_integer and value != value.to_integral_value():
             problems.append(
                 Problem(
                     _("%(name)s is counted in whole numbers; %(value)s is not one.")
-                    % {"name": element.name, "value": _fmt(value)},
+                    % {"name": _quoted(element.name), "value": _fmt(value)},
                     **where,
                 )
             )
@@ -86,7 +173,7 @@ def check_entries(
                 Problem(
                     message
                     % {
-                        "name": element.name,
+                        "name": _quoted(element.name),
                         "value": _fmt(value),
                         "bound": _fmt(element.lower_bound),
                     },
@@ -98,7 +185,7 @@ def check_entries(
                 Problem(
                     _("%(name)s must be at most %(bound)s; %(value)s is higher.")
                     % {
-                        "name": element.name,
+                        "name": _quoted(element.name),
                         "value": _fmt(value),
                         "bound": _fmt(element.upper_bound),
                     },
@@ -121,24 +208,21 @@ def check_entries(
             entry = entries.get(code)
             if rule.comment_excuses and entry is not None and entry.comment.strip():
                 continue
-            name = by_code[code].name if code in by_code else code
+            if names is None:
+                names = _names(elements, rules)
+            name = names.get(code, code)
             problems.append(
                 Problem(
-                    _(
-                        "%(name)s: %(message)s "
-                        "(%(left)s %(op)s %(right)s does not hold: %(lv)s vs %(rv)s)"
-                    )
+                    _("%(name)s: %(message)s (required: %(rule)s; found %(lv)s and %(rv)s).")
                     % {
-                        "name": name,
-                        "message": rule.message,
-                        "left": left.text,
-                        "op": rule.get_operator_display(),
-                        "right": right.text,
+                        "name": _quoted(name),
+                        "message": _quoted(rule.message.strip().rstrip("。.")),
+                        "rule": describe_rule(rule, left, right, condition, names),
                         "lv": _fmt(left_value),
                         "rv": _fmt(right_value),
                     },
                     sheet=entry.sheet if entry else "",
-                    cell=(entry.cell if entry else "") or code,
+                    cell=(entry.cell if entry else "") or name,
                     code=code,
                     importance=rule.importance,
                 )
@@ -162,7 +246,8 @@ def parse_condition(text: str):
             left, right = text.split(operator, 1)
             return expressions.parse(left), operator, expressions.parse(right)
     raise ValidationError(
-        _("“%(text)s” needs a comparison such as PLEDGE_AMOUNT > 0.") % {"text": text},
+        _("“%(text)s” needs a comparison (<, <=, ==, !=, >=, >) of an element with a figure.")
+        % {"text": text},
         code="condition",
     )
 
@@ -217,7 +302,7 @@ def rule_check_definition(*, left: str, right: str, condition: str, for_each: st
         unknown = (expression.codes() | expression.previous_codes()) - known - {"$"}
         if unknown:
             errors.setdefault(field, []).append(
-                _("Unknown data element: %(codes)s.") % {"codes": ", ".join(sorted(unknown))}
+                _("Unknown data element: %(codes)s.") % {"codes": formats.names(sorted(unknown))}
             )
     if errors:
         raise ValidationError(errors)

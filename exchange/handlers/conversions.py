@@ -37,6 +37,7 @@ from exchange.targets import Plan
 from patents.models import Conversion, Patent
 from patents.services import conversion_record
 from patents.services.conversions import IMPORT_NOTE
+from portal import dates, formats
 from portal.models import Organisation
 from portal.problems import WARNING, Problem
 from portal.services import audit_deferred
@@ -153,7 +154,8 @@ def _figure_problems(layout: Layout, figure: Decimal | None, cell: str) -> list[
         )
         return [Problem(message, cell=cell)]
     if figure >= limit:
-        return [Problem(_("%(value)s yuan is too large.") % {"value": figure}, cell=cell)]
+        amount = formats.money_with_unit(figure)
+        return [Problem(_("The amount %(value)s is too large.") % {"value": amount}, cell=cell)]
     return []
 
 
@@ -316,7 +318,7 @@ class _Checker:
             self.warn(_("%(registration)s is the %(kind)s of %(number)s recorded by hand on "
                         "%(date)s: the registration is added to that event, not recorded twice.")
                       % {"registration": registration, "kind": found.get_kind_display().lower(),
-                         "number": patent.number, "date": found.starts_on.isoformat()},
+                         "number": patent.number, "date": formats.day(found.starts_on)},
                       self.cell(row, "registration_number"), "merged")  # fmt: skip
             self.plan.updated += 1
         elif any(getattr(found, key) != value for key, value in event_values.items()):
@@ -363,18 +365,13 @@ def apply(plan: Plan, actor, layout: Layout) -> dict:
 
 
 def date_param(params: dict, name: str) -> date | None:
-    """An optional date parameter of an export (a date, or text such as 2025-01-31)."""
+    """An optional date parameter of an export (a date, or text such as 2025-01-31 or
+    2025年1月31日: portal.dates)."""
     value = params.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return dates.read_date(value)
     except ValueError as error:
-        raise ValidationError(
-            {name: _("“%(value)s” is not a date (write 2025-01-31).") % {"value": value}}
-        ) from error
+        raise ValidationError({name: dates.not_a_date(value)}) from error
 
 
 def rows(

@@ -182,7 +182,7 @@ def test_the_editor_round_trip_makes_a_new_version_when_a_run_used_it(client, re
     data = editor_data(new, **{"column-1-DELETE": "on"})
     refused = client.post(reverse("exchange:mapping_edit", args=[new.pk]), data)
     assert refused.status_code == 200
-    assert "Map the required fields: credit_code" in refused.content.decode()
+    assert "Map the required fields: unified social credit code." in refused.content.decode()
     assert zjtx().pk == new.pk
 
 

@@ -147,4 +147,15 @@ def test_a_changed_mapping_in_use_becomes_a_new_version(reviewer, enterprise):
         services.mapping_save(
             actor=reviewer, mapping=changed, data={"columns": [{"header": "代码", "field": "x"}]}
         )
-    assert "not a field of this target" in error.value.message_dict["columns"][0]
+    assert "choose one of the fields of" in error.value.message_dict["columns"][0]
+
+
+def test_a_blocked_file_counts_its_rows_not_its_problems(reviewer, enterprise):
+    """Two bad cells in one row are one row read (the page said "3 rows" for two lines)."""
+    content = published([
+        [enterprise.organisation.name, enterprise.organisation.credit_code, "安康市", 2024],
+        ["校验位错误公司", wrong(code("91610300MA6X12345")), "宝鸡市", "明年"],
+    ])  # fmt: skip
+    result = check(reviewer, content)
+    assert len([p for p in result.problems if p.is_blocking and p.cell.endswith("4")]) == 2
+    assert result.rows == result.run.rows == 2

@@ -1,32 +1,16 @@
-from decimal import Decimal
-
 from django import template
 
-from incentives.entitlement import money
+from portal import formats
 
 register = template.Library()
 
 
 @register.filter
-def yuan(amount) -> str:
-    """Yuan to the fen with thousands separators: 500000 → "500,000.00"; "—" when unknown."""
-    if amount in (None, ""):
-        return "—"
-    return money(Decimal(amount))
-
-
-@register.filter
-def percent(rate) -> str:
-    """A rate as a percentage: 0.5 → "50"."""
-    if rate in (None, ""):
-        return "—"
-    return f"{(Decimal(rate) * 100).normalize():f}"
-
-
-@register.filter
 def kind_labels(codes) -> str:
-    """Organisation kind codes as their labels, joined: ["enterprise"] → "企业"."""
+    """Organisation kind codes as their labels, joined: ["enterprise", "university"] →
+    "企业、高等院校"; "" when there is none (the template says what that means)."""
     from portal.models import Organisation
 
-    labels = dict(Organisation.Kind.choices)
-    return "、".join(str(labels.get(code, code)) for code in codes or [])
+    if not codes:
+        return ""
+    return formats.names(formats.label(Organisation.Kind, code) for code in codes)

@@ -213,7 +213,7 @@ def test_the_pledge_interest_preview_shows_the_two_years_and_the_cap(giant):
     preview = api.get(f"/api/v1/claims/{made.json()['id']}/entitlement/").json()
     labels = [line["label"] for line in preview["lines"]]
     assert preview["lines"][0]["amount"] == "1200000.50"
-    assert "from 2023-07-01 to 2025-06-30 (24 months): 3 payments" in labels[0]
+    assert "from 1 July 2023 to 30 June 2025 (24 months): 3 payments" in labels[0]
     assert "1 outside the period not counted" in labels[0]
     assert preview["lines"][1]["amount"] == "600000.25"  # × 50%
     assert "Cumulative cap 500,000.00" in labels[2]

@@ -110,7 +110,7 @@ def test_a_two_year_interest_subsidy_crossing_a_year_boundary():
     )
     assert counted == Decimal("219457.01")
     assert result.lines[0].amount == counted
-    assert "2024-07-15 to 2026-07-14 (24 months): 5 payments" in result.lines[0].label
+    assert "15 July 2024 to 14 July 2026 (24 months): 5 payments" in result.lines[0].label
     assert "2 outside the period not counted" in result.lines[0].label
     assert result.amount == Decimal("109728.51")  # 109,728.505 rounds half up
 

@@ -94,7 +94,7 @@ def test_a_little_giant_in_ankang_sees_both_rewards_explained(client, giant):
     for found in (province, city):
         assert 'data-eligible="yes"' in found and 'data-testid="claim"' in found
         assert "2024" in found and "工信部第六批" in found  # the recognition that makes it so
-    assert "50 万元" in province and "20 万元" in city
+    assert "50万元" in province and "20万元" in city
     assert "陕政办发〔2024〕11号 (三)" in province and "安政办发〔2024〕13号 第3条" in city
     # What is missing is said: no provincial specialised SME recognition.
     specialised = row(body, "policy-row", "specialised-province")
@@ -143,7 +143,7 @@ def test_a_fixed_reward_claimed_through_the_pages_approved_within_budget_and_pai
     client.force_login(reviewer)
     detail = client.get(reverse("incentives:claim_detail", args=[claim.pk]))
     assert detail.context["approve_form"].initial["amount"] == Decimal("500000.00")
-    assert 'data-testid="budget-remaining">1,000,000.00<' in detail.content.decode()
+    assert 'data-testid="budget-remaining">100万元<' in detail.content.decode()
     approve = reverse("incentives:claim_act", args=[claim.pk, "approve"])
     # Less than the entitlement needs a reason, on the reason field.
     refused = client.post(approve, {"amount": "400000", "reason": ""})
@@ -169,9 +169,10 @@ def test_a_fixed_reward_claimed_through_the_pages_approved_within_budget_and_pai
         body,
         re.S,
     ).group(0)
-    assert 'data-testid="committed">0.00<' in budget
-    assert 'data-testid="paid">500,000.00<' in budget
-    assert 'data-testid="remaining">500,000.00<' in budget
+    # In 万元, the unit in the column header.
+    assert 'data-testid="committed">0<' in budget
+    assert 'data-testid="paid">50<' in budget
+    assert 'data-testid="remaining">50<' in budget
 
 
 def test_approving_over_the_budget_is_refused_with_the_figures(client, giant, reviewer, year):
@@ -269,7 +270,7 @@ def test_interest_payment_rows_are_stored_and_the_working_shows(client, giant, b
     assert "915,000.50" in body and 'data-testid="entitlement">457,500.25<' in body
     assert "× 50%" in body and "50.0000" not in body  # the rate as stored: 0.5000
     lines = [label for label, _amount in page.context["lines"]]
-    assert len(lines) == 3 and "2024-03-21" in lines[0] and "2026-03-20" in lines[0]
+    assert len(lines) == 3 and "2024年3月21日" in lines[0] and "2026年3月20日" in lines[0]
     # The stored rows come back in the form, then empty ones.
     payments = page.context["payments"]
     assert payments.forms[2].initial["date"] == "2025-06-21" and len(payments.forms) >= 8
@@ -454,6 +455,31 @@ def test_a_returned_claim_is_edited_and_submitted_again(client, giant, reviewer,
     )
     claim.refresh_from_db()
     assert claim.status == Claim.Status.SUBMITTED and claim.files.count() == 2
+
+
+def test_a_draft_is_submitted_from_its_own_page(client, giant, reviewer, budgets):
+    """The draft's page offers the submit the workflow allows (not only its edit form); what is
+    missing is said there, and only the claimant sees the button."""
+    claim = services.claim_create(actor=giant, policy=policy("little-giant-province"), data={})
+    detail = reverse("incentives:claim_detail", args=[claim.pk])
+    submit = reverse("incentives:claim_act", args=[claim.pk, "submit"])
+    client.force_login(reviewer)
+    assert 'data-testid="submit-form"' not in client.get(detail).content.decode()
+    assert client.post(submit).status_code == 403
+    client.force_login(giant)
+    page = client.get(detail).content.decode()
+    assert f'action="{submit}"' in page and 'data-testid="submit-form"' in page
+    refused = client.post(submit)  # the recognition file is not attached yet
+    body = refused.content.decode()
+    assert refused.status_code == 400 and 'data-testid="form-errors"' in body and "认定文件" in body
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.DRAFT
+    services.claim_attach(actor=giant, claim=claim, label="认定文件", name="a.pdf",
+                          handle=pdf().file, size=len(PDF))  # fmt: skip
+    assert client.post(submit).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.SUBMITTED
+    assert 'data-testid="submit-form"' not in client.get(detail).content.decode()
 
 
 def test_a_duplicate_claim_points_to_the_earlier_one(client, giant, budgets):

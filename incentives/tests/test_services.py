@@ -68,7 +68,7 @@ def test_eligibility_is_explained(ankang):
     assert "only organisations there may claim" in city_only.missing[0]
     closed = eligibility.check(ankang.organisation, policy("little-giant-province"),
                                today=date(2027, 1, 1))  # fmt: skip
-    assert "Claims are accepted from 2024-01-01 to 2026-12-31." in closed.missing
+    assert "Claims are accepted from 1 January 2024 to 31 December 2026." in closed.missing
 
 
 def test_an_older_recognition_is_not_first_recognised_after_the_measures(ankang):

@@ -201,7 +201,7 @@ def test_the_page_for_leaders_and_reviewers_only(
     for testid in ("by-policy", "by-city", "by-kind", "by-quarter", "budget-by-policy",
                    "budget-by-city", "export-spending", "spending-chart-data"):  # fmt: skip
         assert testid in html
-    assert 'data-region="610900"' in html and "850,000.00" in html
+    assert 'data-region="610900"' in html and ">85<" in html  # 850,000 yuan in 万元
     assert "vendor/echarts/echarts.min.js" in html
     assert client.get(url, {"year": "all"}).context["s"].year is None
     assert client.get(url, {"year": "soon"}).context["s"].year == timezone.localdate().year
@@ -223,20 +223,22 @@ def test_the_export_has_a_sheet_per_breakdown_with_numbers_and_safe_text(client,
     assert book.sheetnames == ["按政策", "按城市", "按单位类型", "按兑付季度", "预算执行（按政策）",
                                "预算执行（市级政策按城市）", "说明"]  # fmt: skip
     cities = book["按城市"]
-    assert [c.value for c in cities[1]] == [
+    # Row 1 the title, row 2 the header line (预算年度, 单位, 导出时间), row 3 the header.
+    assert [c.value for c in cities[3]] == [
         "城市", "已批准笔数", "批准金额（元）", "已兑付金额（元）", "待兑付金额（元）",
     ]  # fmt: skip
-    rows = {row[0]: row[1:] for row in cities.iter_rows(min_row=2, values_only=True)}
+    rows = {row[0]: row[1:] for row in cities.iter_rows(min_row=4, values_only=True)}
     assert rows["安康市"] == (3, 850_000, 770_000, 80_000)
     assert rows["合计"] == (4, 1_150_000, 870_000, 280_000)
     assert all(isinstance(v, (int, float)) for v in rows["安康市"])
-    assert cities["C2"].number_format == "#,##0.00"
-    policies = [row[0] for row in book["按政策"].iter_rows(min_row=2, values_only=True)]
+    assert cities["C4"].number_format == "#,##0.00"
+    assert any(str(key).startswith("单位负责人") for key in rows)  # the signature line
+    policies = [row[0] for row in book["按政策"].iter_rows(min_row=4, values_only=True)]
     assert '\'=HYPERLINK("http://x")首台套' in policies  # a formula is written as text
-    quarters = list(book["按兑付季度"].iter_rows(min_row=2, values_only=True))
-    assert quarters[0] == ("2025Q2", 1, 500_000)
+    quarters = list(book["按兑付季度"].iter_rows(min_row=4, values_only=True))
+    assert quarters[0] == ("2025年第二季度", 1, 500_000)
     budgets = {row[0]: row for row in book["预算执行（市级政策按城市）"].iter_rows(
-        min_row=2, values_only=True)}  # fmt: skip
+        min_row=4, values_only=True)}  # fmt: skip
     assert budgets["安康市"][1:5] == (400_000, 80_000, 120_000, 200_000)
     entry = AuditEntry.objects.get(event="incentive.export")
     assert entry.actor == reviewer and entry.after == {"export": "spending", "year": 2025}

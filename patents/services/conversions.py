@@ -17,7 +17,7 @@ from patents.models import (
     Conversion,
     Patent,
 )
-from portal import permissions
+from portal import formats, permissions
 from portal import selectors as portal_selectors
 from portal.models import Organisation, User
 from portal.services import audit_record, notify
@@ -83,7 +83,7 @@ def _licence_facts(licence: Conversion) -> dict[str, str]:
     return {
         "kind": licence.get_licence_kind_display().lower(),
         "party": licence.party,
-        "start": licence.starts_on.strftime("%Y-%m-%d"),
+        "start": formats.day(licence.starts_on),
     }
 
 
@@ -94,7 +94,6 @@ def _conversion_refusals(
     Art. 50–52; Implementing Rules 2023 Art. 85–88), field → message."""
     starts_on, ends_on = values["starts_on"], values.get("ends_on")
     errors: dict[str, str] = {}
-    date_format = "%Y-%m-%d"
     if kind == Conversion.Kind.OPEN_LICENCE:
         if patent.granted_on is None or patent.status != Patent.Status.VALID:
             errors["kind"] = _(
@@ -118,12 +117,12 @@ def _conversion_refusals(
             errors["kind"] = _(
                 "An open licence cannot be declared while the patent is pledged to %(party)s "
                 "(from %(start)s); record the pledge's release first."
-            ) % {"party": pledge.party, "start": pledge.starts_on.strftime(date_format)}
+            ) % {"party": pledge.party, "start": formats.day(pledge.starts_on)}
         declared = _in_force(patent, Conversion.Kind.OPEN_LICENCE, starts_on, ends_on, ignore)
         if declared is not None:
             errors["kind"] = _(
                 "An open licence declaration (from %(start)s) is already in force."
-            ) % {"start": declared.starts_on.strftime(date_format)}
+            ) % {"start": formats.day(declared.starts_on)}
     elif kind == Conversion.Kind.LICENCE:
         exclusive = _exclusive_in_force(patent, starts_on, ends_on, ignore)
         if exclusive is not None:
@@ -137,7 +136,7 @@ def _conversion_refusals(
                 errors["licence_kind"] = _(
                     "The patent is under an open licence declaration (from %(start)s); only "
                     "ordinary licences can be granted during it."
-                ) % {"start": declared.starts_on.strftime(date_format)}
+                ) % {"start": formats.day(declared.starts_on)}
         if values.get("via_open_licence"):
             if values.get("licence_kind") != Conversion.LicenceKind.ORDINARY:
                 errors["licence_kind"] = _("A licence under an open licence is ordinary.")
@@ -147,7 +146,7 @@ def _conversion_refusals(
             ):
                 errors["via_open_licence"] = _(
                     "No open licence declaration is in force on %(date)s."
-                ) % {"date": starts_on.strftime(date_format)}
+                ) % {"date": formats.day(starts_on)}
     if kind == Conversion.Kind.TRANSFER and patent.status not in {
         Patent.Status.VALID,
         Patent.Status.PENDING,  # the right of a pending application can be transferred
@@ -284,7 +283,7 @@ def conversion_record(
             raise ValidationError(
                 _("This %(kind)s of %(number)s with %(party)s on %(date)s is already recorded.")
                 % {"kind": repeated.get_kind_display().lower(), "number": patent.number,
-                   "party": repeated.party or "—", "date": repeated.starts_on.isoformat()},
+                   "party": repeated.party or "—", "date": formats.day(repeated.starts_on)},
                 code="duplicate",
             )  # fmt: skip
     errors = _conversion_refusals(patent, kind, values, ignore=found)

@@ -226,7 +226,7 @@ def test_the_pool_page_reads_a_page_not_the_pool(client, staff):
         patent_number(2): (1, 2),
         patent_number(3): (0, None),
     }
-    assert 'data-testid="feedback-summary">4.0/5 ×1<' in response.content.decode()
+    assert 'data-testid="feedback-summary">4/5 ×1<' in response.content.decode()
     coverage = response.context["coverage"][0]
     assert (coverage.screened, coverage.unconverted_valid) == (0, 2)
 

@@ -5,16 +5,18 @@ statistics page's bounded number of queries."""
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from patents import exporters, selectors
 from patents.factories import PatentFactory, patent_number
 from patents.models import Patent
 from patents.views import XLSX
+from portal import formats
 from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import AuditEntry, Organisation, Region, Role
 
@@ -216,7 +218,8 @@ def download(client, **params):
     content = b"".join(response.streaming_content)  # the test client closes it at the end
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    return response, rows[0], rows[1:]
+    header = next(index for index, row in enumerate(rows) if row[0] == "申请号")  # under the title
+    return response, rows[header], rows[header + 1 :]
 
 
 def numbers(rows) -> set[str]:
@@ -227,26 +230,29 @@ def test_a_university_exports_its_own_pool_only(client, xian, ankang):
     client.force_login(xian)
     response, header, rows = download(client)
     assert response["Content-Type"] == XLSX
-    name = f"patent-pool-{timezone.localdate():%Y%m%d}.xlsx"
+    fallback = f"patent-pool-{timezone.localdate():%Y%m%d}.xlsx"
+    name = f"{xian.organisation.name}存量专利库-{formats.day(timezone.localdate())}.xlsx"
     assert response["Content-Disposition"] == (
-        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+        f"attachment; filename=\"{fallback}\"; filename*=utf-8''{quote(name)}"
     )
+    # The import template's headers (the list imports again), then the pool's own.
     assert list(header) == [
-        "申请号", "名称", "类型", "法律状态", "专利权人", "IPC", "申请日", "授权日",
-        "是否财政资助", "是否已转化", "盘点时间", "分级", "产业领域", "备注",
+        "申请号", "专利名称", "专利类型", "法律状态", "申请日", "授权日", "IPC分类号",
+        "是否财政资助", "是否已转化", "专利权人", "盘点时间", "分级", "产业领域", "盘点备注",
+        "发明人", "资助项目", "是否有海外同族", "获奖情况", "摘要",
     ]  # fmt: skip
     assert numbers(rows) == {patent_number(n) for n in range(1, 9)}
     first = next(row for row in rows if row[0] == patent_number(1))
-    assert first[1:6] == ("专利1", "发明", "有效", "西安示范大学", None)
+    assert first[1:4] == ("专利1", "发明", "有效") and first[9] == "西安示范大学"
     # Dates are dates (openpyxl reads them back as datetimes at midnight).
-    assert (first[6].date(), first[7].date()) == (date(2015, 1, 1), date(2018, 1, 1))
-    assert first[8:10] == ("否", "否")
+    assert (first[4].date(), first[5].date()) == (date(2015, 1, 1), date(2018, 1, 1))
+    assert first[7:9] == ("否", "否")
     assert isinstance(first[10], datetime)
     assert first[11:13] == ("A · 市场潜力高", "信息通信技术制造业")
     lapsed = next(row for row in rows if row[0] == patent_number(5))
     assert lapsed[3] == "失效" and lapsed[10:13] == (None, None, None)
     converted = next(row for row in rows if row[0] == patent_number(8))
-    assert converted[8:10] == ("是", "是")
+    assert converted[7:9] == ("是", "是")
 
     entry = AuditEntry.objects.get(event="patent.export")
     assert entry.actor == xian and entry.after == {"rows": 8}
@@ -297,25 +303,25 @@ def test_the_export_neutralises_formulas(client, xian):
     assert found[patent_number(40)][1] == '\'=HYPERLINK("http://evil.example","点击")'
     assert found[patent_number(40)][13] == "'+1+2"
     assert found[patent_number(41)][1] == "'@SUM(A1:A2)"
-    assert (found[patent_number(41)][5], found[patent_number(41)][13]) == ("'\tA01B1/00", "'-3")
+    assert (found[patent_number(41)][6], found[patent_number(41)][13]) == ("'\tA01B1/00", "'-3")
     assert found[patent_number(42)][1] == "正常标题"  # a control character Excel refuses is dropped
     # (an XML reader turns the carriage return into a line feed; it stays defused)
     assert found[patent_number(42)][13] in {"'\r=1", "'\n=1"}
-    assert found[patent_number(42)][5] == "'-A01B1/00"
+    assert found[patent_number(42)][6] == "'-A01B1/00"
 
 
 def test_pool_workbook_writes_plain_rows_to_a_file():
     handle = io.BytesIO()
     row = (
-        "202110182616.5", "一种方法", "utility_model", "expired", "某大学", "A23F3/16",
-        date(2021, 2, 19), None, True, False, None, "", "", "",
+        "202110182616.5", "一种方法", "utility_model", "expired", date(2021, 2, 19), None,
+        "A23F3/16", True, False, "某大学", None, "", "", "", "", "", False, "", "",
     )  # fmt: skip
-    assert exporters.pool_workbook(iter([row, row]), handle) == 2
+    with translation.override("zh-hans"):
+        assert exporters.pool_workbook(iter([row, row]), handle) == 2
     sheet = load_workbook(io.BytesIO(handle.getvalue()))[exporters.POOL_SHEET]
-    values = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert values[0][:6] == (
-        "202110182616.5", "一种方法", "实用新型", "届满", "某大学", "A23F3/16",
-    )  # fmt: skip
-    assert (values[0][6].date(), values[0][7]) == (date(2021, 2, 19), None)
-    assert sheet.cell(row=2, column=7).number_format == "yyyy-mm-dd"
+    values = list(sheet.iter_rows(min_row=4, values_only=True))  # under title, line, header
+    assert values[0][:4] == ("202110182616.5", "一种方法", "实用新型", "届满")
+    assert (values[0][6], values[0][9]) == ("A23F3/16", "某大学")
+    assert (values[0][4].date(), values[0][5]) == (date(2021, 2, 19), None)
+    assert sheet.cell(row=4, column=5).number_format == 'yyyy"年"m"月"d"日"'
     assert len(values) == 2 and len(exporters.POOL_COLUMNS) == len(selectors.EXPORT_FIELDS)

@@ -103,8 +103,9 @@ def test_the_excel_export_holds_the_rows_found_formula_safe_and_is_audited(clien
     assert response["Content-Disposition"].startswith("attachment;")
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
-    assert len(rows) == 2  # the header and the one failed login
-    header, row = rows
+    # The title block (title, export time), the header and the one failed login.
+    assert len(rows) == 4
+    _title, _line, header, row = rows
     assert "event" in header and "hash" in header
     assert row[header.index("event")] == "auth.login_failed"
     assert row[header.index("user")] == "'=cmd|' /C calc'!A0"  # text, never a formula

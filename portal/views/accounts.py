@@ -18,7 +18,7 @@ from portal import accounts, events, services
 from portal.forms import LockoutReleaseForm, RegistrationForm
 from portal.models import Organisation
 from portal.types import AuthenticatedHttpRequest
-from portal.views.common import form_errors_from, permission_required
+from portal.views.common import form_error_messages, form_errors_from, permission_required
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -106,7 +106,5 @@ def lockout_release(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request, _("%(value)s is unlocked.") % {"value": form.cleaned_data["value"]}
             )
     else:
-        for field, errors_ in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(map(str, errors_))}")
+        form_error_messages(request, form)
     return redirect("portal:lockout_list")

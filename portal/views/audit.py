@@ -2,6 +2,7 @@
 
 import csv
 import tempfile
+from typing import cast
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -9,7 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from portal import errors, events, ratelimits, selectors, services, uploads
+from portal import (
+    audit_display,
+    errors,
+    events,
+    formats,
+    ratelimits,
+    selectors,
+    services,
+    spreadsheets,
+)
 from portal.forms import AuditFilterForm
 from portal.spreadsheets import csv_cell
 from portal.types import AuthenticatedHttpRequest
@@ -31,8 +41,11 @@ def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHtt
         if ratelimits.over_limit(request, ratelimits.EXPORT, method=None):
             return errors.too_many(request)
         return _audit_csv(request, entries) if fmt == "csv" else _audit_xlsx(request, entries)
+    page = paginate(request, entries)
     return render(
-        request, "portal/audit_list.html", {"form": form, "page": paginate(request, entries)}
+        request,
+        "portal/audit_list.html",
+        {"form": form, "page": page, "rows": audit_display.rows(page)},
     )
 
 
@@ -43,7 +56,7 @@ def _audit_xlsx(request: AuthenticatedHttpRequest, entries) -> FileResponse:
 
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
-        rows = exporters.audit_workbook(entries.iterator(chunk_size=2000), handle)
+        rows = exporters.audit_export(entries.iterator(chunk_size=2000), handle)
     except BaseException:
         handle.close()
         raise
@@ -54,8 +67,8 @@ def _audit_xlsx(request: AuthenticatedHttpRequest, entries) -> FileResponse:
         reason=request.GET.urlencode(),
         after={"format": "xlsx", "rows": rows},
     )
-    name = f"audit-log-{timezone.localdate():%Y%m%d}.xlsx"
-    return uploads.file_response(handle, name=name, content_type=uploads.XLSX_TYPE)
+    name, fallback = exporters.audit_export_file_names()
+    return cast(FileResponse, spreadsheets.download(handle, name=name, fallback=fallback))
 
 
 class _Echo:
@@ -102,5 +115,9 @@ def _audit_csv(request: AuthenticatedHttpRequest, entries) -> StreamingHttpRespo
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    uploads.protect(response, name="audit-log.csv")
+    response["Content-Disposition"] = spreadsheets.attachment_header(
+        spreadsheets.file_name(_("Audit log"), formats.day(timezone.localdate()), suffix="csv"),
+        fallback="audit-log.csv",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -4,13 +4,15 @@ a form, and pagination."""
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest
+from django.utils.text import capfirst
 
-from portal import permissions
+from portal import formats, permissions
 
 
 def permission_required(code: str) -> Callable:
@@ -36,6 +38,15 @@ def form_errors_from(form: BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def form_error_messages(request: HttpRequest, form: BaseForm) -> None:
+    """A form that is not shown again (a small form posted from another page): its errors as
+    messages, each after its field's label ("年度：请填写此字段。")."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(map(str, errors))
+        messages.error(request, f"{capfirst(label)}{formats.colon()}{text}" if label else text)
 
 
 def paginate(request: HttpRequest, queryset, per_page: int = 50, *, count: int | None = None):

@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from portal import audit_display, selectors
 from portal import home as home_panels
-from portal import selectors
 from portal.models import Organisation, Role
 from portal.types import AuthenticatedHttpRequest
 
@@ -27,7 +27,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         counts = selectors.role_counts()
         context["role_counts"] = [(label, counts[code]) for code, label in Role.choices]
     elif user.role == Role.AUDIT_ADMIN:
-        context["recent_entries"] = selectors.audit_list(user=user)[:10]
+        context["recent_entries"] = audit_display.rows(selectors.audit_list(user=user)[:10])
     context["notifications"] = selectors.notification_list(user=user)[:5]
     context["panels"] = home_panels.panels_for(user)
     return render(request, "portal/home.html", context)

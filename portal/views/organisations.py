@@ -14,7 +14,12 @@ from portal import permissions, selectors, services
 from portal.forms import OrganisationForm, QualificationForm, RejectForm
 from portal.models import Organisation
 from portal.types import AuthenticatedHttpRequest
-from portal.views.common import form_errors_from, paginate, permission_required
+from portal.views.common import (
+    form_error_messages,
+    form_errors_from,
+    paginate,
+    permission_required,
+)
 
 
 @permission_required("organisation.list")
@@ -134,9 +139,7 @@ def qualification_add(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         else:
             messages.success(request, _("Qualification added."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(map(str, errors))}")
+        form_error_messages(request, form)
     return redirect("portal:organisation_detail", pk=pk)
 
 

@@ -12,7 +12,6 @@ from projects.services.common import (
     MIN_SCORES,
     PROGRESS_INTERVAL_MONTHS,
     REVISION_DAYS,
-    wan,
 )
 from projects.services.declaration import (
     APPLICATION_FIELDS,
@@ -77,5 +76,4 @@ __all__ = [
     "progress_report_submit",
     "score_reopen",
     "score_submit",
-    "wan",
 ]

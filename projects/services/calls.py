@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal import permissions
+from portal import formats, permissions
 from portal.models import User
 from portal.services import audit_record, snapshot
 from projects import events
@@ -22,7 +22,6 @@ from projects.services.categories import category_spec
 from projects.services.common import (
     _budget_used,
     _jsonable,
-    wan,
 )
 
 # Calls ---------------------------------------------------------------------------------------
@@ -152,10 +151,10 @@ def call_update(*, actor: User, call: Call, data: Mapping[str, Any], lots: list[
             raise ValidationError(
                 {
                     "lots": _(
-                        "Category %(code)s: %(used)s万元 is already approved; the budget cannot "
-                        "be lower."
+                        "Category %(code)s: %(used)s is already approved; the budget cannot be "
+                        "lower."
                     )
-                    % {"code": lot.code, "used": wan(used)}
+                    % {"code": lot.code, "used": formats.money_with_unit(used)}
                 }
             )
         for field, value in fields.items():

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import formats
 from projects.models import (
     Application,
     Assignment,
@@ -41,11 +41,6 @@ def _fmt(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def wan(amount: Decimal | None) -> str:
-    """Yuan shown in 万元, as the documents do."""
-    return "" if amount is None else _fmt((amount / 10_000).quantize(Decimal("0.01")))
-
-
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
 
@@ -63,9 +58,9 @@ def _check_window(lot: CallCategory) -> None:
         raise ValidationError(
             _("The call “%(call)s” accepts applications from %(opens)s to %(closes)s.")
             % {
-                "call": call.title,
-                "opens": timezone.localtime(call.opens_at).strftime("%Y-%m-%d %H:%M"),
-                "closes": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M"),
+                "call": formats.nested_quotes(call.title),
+                "opens": formats.moment(call.opens_at),
+                "closes": formats.moment(call.closes_at),
             },
             code="call_closed",
         )

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import permissions
+from portal import formats, permissions
 from portal.identifiers import parse_patent_number
 from portal.models import Organisation, User
 from portal.serials import next_number
@@ -30,11 +30,9 @@ from projects.models import (
 from projects.services.common import (
     S,
     _check_window,
-    _fmt,
     _jsonable,
     _locked,
     _money,
-    wan,
 )
 
 
@@ -45,7 +43,7 @@ def _check_submission_time(application: Application) -> None:
         if timezone.now() > due:
             raise ValidationError(
                 _("The revision was due by %(due)s; ask the IP bureau to return it again.")
-                % {"due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
+                % {"due": formats.moment(due)},
                 code="revision_overdue",
             )
         return
@@ -321,16 +319,16 @@ def _amount_problems(application: Application) -> list[Problem]:
             problems.append(
                 Problem(
                     "requested_amount",
-                    _("The requested amount is above the category's maximum of %(max)s万元.")
-                    % {"max": wan(lot.amount_max)},
+                    _("The requested amount is above the category's maximum of %(max)s.")
+                    % {"max": formats.money_with_unit(lot.amount_max)},
                 )
             )
         if application.requested_amount > lot.budget:
             problems.append(
                 Problem(
                     "requested_amount",
-                    _("The requested amount is above the category's budget of %(budget)s万元.")
-                    % {"budget": wan(lot.budget)},
+                    _("The requested amount is above the category's budget of %(budget)s.")
+                    % {"budget": formats.money_with_unit(lot.budget)},
                 )
             )
     return problems
@@ -344,7 +342,7 @@ def _kpi_problems(application: Application) -> list[Problem]:
             problems.append(
                 Problem(
                     f"kpi_{kpi.code}_committed",
-                    _("%(kpi)s: enter the value you commit to.") % {"kpi": kpi.name},
+                    _("“%(kpi)s”: enter the value you commit to.") % {"kpi": kpi.name},
                 )
             )
         elif kpi.committed < kpi.minimum:
@@ -352,13 +350,13 @@ def _kpi_problems(application: Application) -> list[Problem]:
                 Problem(
                     f"kpi_{kpi.code}_committed",
                     _(
-                        "%(kpi)s: %(value)s is below the category minimum of %(minimum)s "
+                        "“%(kpi)s”: %(value)s is below the category minimum of %(minimum)s "
                         "%(unit)s; commit at least the minimum."
                     )
                     % {
                         "kpi": kpi.name,
-                        "value": _fmt(kpi.committed),
-                        "minimum": _fmt(kpi.minimum),
+                        "value": formats.number(kpi.committed),
+                        "minimum": formats.number(kpi.minimum),
                         "unit": kpi.unit,
                     },
                 )
@@ -367,7 +365,7 @@ def _kpi_problems(application: Application) -> list[Problem]:
             problems.append(
                 Problem(
                     f"kpi_{kpi.code}_baseline",
-                    _("%(kpi)s: enter last year's value (above 0) from which growth is measured.")
+                    _("“%(kpi)s”: enter last year's value (above 0) from which growth is measured.")
                     % {"kpi": kpi.name},
                 )
             )

@@ -55,7 +55,7 @@ def progress_report_submit(
         field = f"actual_{kpi.code}"
         if raw in (None, ""):
             if final:
-                problems[field] = [_("%(kpi)s: enter the actual value.") % {"kpi": kpi.name}]
+                problems[field] = [_("“%(kpi)s”: enter the actual value.") % {"kpi": kpi.name}]
             continue
         try:
             value = Decimal(str(raw))
@@ -63,7 +63,7 @@ def progress_report_submit(
             problems[field] = [_("%(value)s is not a number.") % {"value": raw}]
             continue
         if value < 0:
-            problems[field] = [_("%(kpi)s cannot be negative.") % {"kpi": kpi.name}]
+            problems[field] = [_("“%(kpi)s” cannot be negative.") % {"kpi": kpi.name}]
             continue
         values[kpi.pk] = value
     if not final and not values and "narrative" not in problems:

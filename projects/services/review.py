@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import permissions
+from portal import formats, permissions
 from portal import workflow as engine
 from portal.dates import add_months
 from portal.models import Role, User
@@ -28,11 +28,9 @@ from projects.services.common import (
     REVISION_DAYS,
     S,
     _budget_used,
-    _fmt,
     _locked,
     _locked_assignment,
     _money,
-    wan,
 )
 from projects.workflow import ASSIGNMENT
 
@@ -204,7 +202,7 @@ def score_submit(
         raw = points.get(code)
         field = f"points_{code}"
         if raw in (None, ""):
-            problems[field] = [_("%(name)s: give a score.") % {"name": criterion["name"]}]
+            problems[field] = [_("“%(name)s”: give a score.") % {"name": criterion["name"]}]
             continue
         try:
             value = Decimal(str(raw))
@@ -213,8 +211,8 @@ def score_submit(
             continue
         if not 0 <= value <= weight:
             problems[field] = [
-                _("%(name)s is scored from 0 to %(weight)d; %(value)s is outside.")
-                % {"name": criterion["name"], "weight": weight, "value": _fmt(value)}
+                _("“%(name)s” is scored from 0 to %(weight)d; %(value)s is outside.")
+                % {"name": criterion["name"], "weight": weight, "value": formats.number(value, 1)}
             ]
             continue
         if value != value.quantize(Decimal("0.1")):
@@ -317,22 +315,27 @@ def application_approve(
     problems = []
     if lot.amount_min is not None and amount < lot.amount_min:
         problems.append(
-            _("The category grants at least %(min)s万元.") % {"min": wan(lot.amount_min)}
+            _("The category grants at least %(min)s.")
+            % {"min": formats.money_with_unit(lot.amount_min)}
         )
     if lot.amount_max is not None and amount > lot.amount_max:
         problems.append(
-            _("The category grants at most %(max)s万元.") % {"max": wan(lot.amount_max)}
+            _("The category grants at most %(max)s.")
+            % {"max": formats.money_with_unit(lot.amount_max)}
         )
     if application.requested_amount is not None and amount > application.requested_amount:
         problems.append(
-            _("The applicant requested %(requested)s万元; the grant cannot be more.")
-            % {"requested": wan(application.requested_amount)}
+            _("The applicant requested %(requested)s; the grant cannot be more.")
+            % {"requested": formats.money_with_unit(application.requested_amount)}
         )
     available = lot.budget - _budget_used(lot, exclude=application)
     if amount > available:
         problems.append(
-            _("Only %(available)s万元 of the category's %(budget)s万元 budget is left.")
-            % {"available": wan(available), "budget": wan(lot.budget)}
+            _("Only %(available)s of the category's %(budget)s budget is left.")
+            % {
+                "available": formats.money_with_unit(available),
+                "budget": formats.money_with_unit(lot.budget),
+            }
         )
     if problems:
         raise ValidationError({"amount": problems})

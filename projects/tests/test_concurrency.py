@@ -84,5 +84,6 @@ def test_two_approvals_for_the_last_of_a_category_budget_are_not_both_made(
 
     assert sorted(o.ok for o in outcomes) == [False, True], [o.error for o in outcomes]
     refused = next(o.error for o in outcomes if not o.ok)
-    assert "Only 20万元 of the category's 50万元 budget is left." in refused.message_dict["amount"]
+    left = "Only CNY 200k of the category's CNY 500k budget is left."
+    assert left in refused.message_dict["amount"]
     assert Application.objects.filter(status=S.APPROVED).count() == 1

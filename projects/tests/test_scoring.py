@@ -167,7 +167,7 @@ def test_a_score_outside_zero_to_weight_is_refused_naming_the_criterion(call, re
         services.score_submit(actor=assignment.expert, assignment=assignment, points=given)
 
     assert error.value.message_dict == {
-        "points_basis": [f"申报主体基础与能力 is scored from 0 to 20; {shown} is outside."]
+        "points_basis": [f"“申报主体基础与能力” is scored from 0 to 20; {shown} is outside."]
     }
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.ACCEPTED

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from portal import permissions
+from portal import formats, permissions
 from portal.dates import add_months
 from portal.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from portal.models import AuditEntry, Notification, Organisation, Role
@@ -114,12 +114,12 @@ def test_submission_lists_every_problem_at_once(call):
         "Contact phone is required.",
         "Requested amount is required.",
         "项目实施方案 is required.",
-        "运营中心专职人员: enter the value you commit to.",
-        "专利导航人才培育: 100 is below the category minimum of 150 人次; commit at least the "
+        "“运营中心专职人员”: enter the value you commit to.",
+        "“专利导航人才培育”: 100 is below the category minimum of 150 人次; commit at least the "
         "minimum.",
-        "受让高校院所专利的中小企业数量年度增幅: enter last year's value (above 0) from which "
+        "“受让高校院所专利的中小企业数量年度增幅”: enter last year's value (above 0) from which "
         "growth is measured.",
-        "知识产权质押融资项目数年度增幅: enter last year's value",
+        "“知识产权质押融资项目数年度增幅”: enter last year's value",
     ]
     for text in expected:
         assert any(text in message for message in messages), text
@@ -137,7 +137,9 @@ def test_a_complete_eligible_application_is_submitted(call):
     assert application.submitted_at is not None
 
 
-@pytest.mark.parametrize(("code", "amount", "limit"), [(5, 31 * WAN, "30"), (4, 501 * WAN, "500")])
+@pytest.mark.parametrize(
+    ("code", "amount", "limit"), [(5, 31 * WAN, "CNY 300k"), (4, 501 * WAN, "CNY 5m")]
+)
 def test_the_requested_amount_is_held_against_the_category(call, code, amount, limit):
     kinds = {4: K.SERVICE_AGENCY, 5: K.GOVERNMENT}
     user = f.applicant(kind=kinds[code])
@@ -146,7 +148,7 @@ def test_the_requested_amount_is_held_against_the_category(call, code, amount, l
     with pytest.raises(ValidationError) as error:
         services.application_submit(actor=user, application=application)
     assert len(error.value.messages) == 1
-    assert f"{limit}万元" in error.value.messages[0]
+    assert limit in error.value.messages[0]  # formats.money_with_unit, here in English
 
 
 def test_nobody_can_start_or_submit_before_the_call_opens(rev):
@@ -185,7 +187,7 @@ def test_nobody_can_submit_after_the_call_closes(rev):
         services.application_submit(actor=user, application=application)
 
     assert error.value.code == "call_closed"
-    assert timezone.localtime(closes).strftime("%Y-%m-%d %H:%M") in error.value.messages[0]
+    assert formats.moment(closes) in error.value.messages[0]
     application.refresh_from_db()
     assert application.status == S.DRAFT
     # Nor can anyone start a draft.
@@ -446,9 +448,9 @@ def nav_scored(call, rev, amount=30 * WAN):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        (9 * WAN, "The category grants at least 10万元."),
-        (Decimal("99999.99"), "The category grants at least 10万元."),
-        (31 * WAN, "The category grants at most 30万元."),
+        (9 * WAN, "The category grants at least CNY 100k."),
+        (Decimal("99999.99"), "The category grants at least CNY 100k."),
+        (31 * WAN, "The category grants at most CNY 300k."),
     ],
 )
 def test_the_amount_must_be_within_the_category_range(navigation_call, rev, amount, message):
@@ -484,7 +486,7 @@ def test_the_grant_cannot_exceed_the_requested_amount(navigation_call, rev):
     with pytest.raises(ValidationError) as error:
         services.application_approve(actor=rev, application=application, amount=25 * WAN)
     assert error.value.message_dict["amount"] == [
-        "The applicant requested 20万元; the grant cannot be more."
+        "The applicant requested CNY 200k; the grant cannot be more."
     ]
     services.application_approve(actor=rev, application=application, amount=20 * WAN)
 
@@ -499,7 +501,7 @@ def test_approvals_cannot_exceed_the_budget_and_the_remainder_is_named(navigatio
         services.application_approve(actor=rev, application=second, amount=30 * WAN)
 
     assert error.value.message_dict["amount"] == [
-        "Only 20万元 of the category's 50万元 budget is left."
+        "Only CNY 200k of the category's CNY 500k budget is left."
     ]
     second.refresh_from_db()
     assert second.status == S.SCORED
@@ -540,7 +542,7 @@ def test_the_budget_cannot_be_lowered_below_what_is_approved(navigation_call, re
 
     with pytest.raises(ValidationError) as error:
         update(Decimal("299999.99"))
-    assert "30万元 is already approved" in error.value.message_dict["lots"][0]
+    assert "CNY 300k is already approved" in error.value.message_dict["lots"][0]
     lot.refresh_from_db()
     assert lot.budget == 50 * WAN
 
@@ -737,7 +739,7 @@ def test_the_final_report_needs_an_actual_for_every_kpi(centre):
             actor=user, application=centre, narrative="结题", actuals=incomplete, final=True
         )
     assert error.value.message_dict == {
-        "actual_nav_training": ["专利导航人才培育: enter the actual value."]
+        "actual_nav_training": ["“专利导航人才培育”: enter the actual value."]
     }
     centre.refresh_from_db()
     assert centre.status == S.APPROVED

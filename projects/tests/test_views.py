@@ -144,7 +144,7 @@ def test_ranking_query_count_does_not_grow(client, call, reviewer, django_assert
     with django_assert_max_num_queries(14):
         response = client.get(url)
     html = response.content.decode()
-    assert "70.00" in html and "80.00" in html
+    assert 'data-testid="final-score">70<' in html and 'data-testid="final-score">55<' in html
 
 
 # Declaration --------------------------------------------------------------------------------------
@@ -302,12 +302,13 @@ def test_ranking_export_is_a_formatted_workbook(client, call, reviewer):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
     ranking, scores = workbook["排名"], workbook["评分明细"]
-    assert ranking["B1"].value == "申报编号"
-    assert ranking["B2"].value == application.number
-    assert ranking["F2"].value == pytest.approx(78.33)
-    assert ranking["A1"].font.bold
-    assert scores.max_row == 6  # header + five experts
-    assert scores["A1"].value == "申报编号"
+    assert ranking["A1"].font.bold  # the title, above the header line and the table
+    assert ranking["B3"].value == "申报编号"
+    assert ranking["B4"].value == application.number
+    assert ranking["F4"].value == pytest.approx(78.33)
+    assert ranking.print_title_rows == "$3:$3" and ranking.freeze_panes == "A4"
+    assert scores.max_row == 8  # title, header line, header + five experts
+    assert scores["A3"].value == "申报编号"
 
 
 def test_category_edit_refuses_weights_not_summing_to_100(client, reviewer):

@@ -75,7 +75,22 @@ def category_edit(request: AuthenticatedHttpRequest, code: int) -> HttpResponse:
     form = CategoryForm(data, initial=initial)
     kpi_forms = KPIFormSet(data, initial=kpi_initial, prefix="kpi")
     criterion_forms = CriterionFormSet(data, initial=criterion_initial, prefix="criterion")
-    if request.method == "POST" and all(f.is_valid() for f in (form, kpi_forms, criterion_forms)):
+    if data is not None and not (
+        kpi_forms.management_form.is_valid() and criterion_forms.management_form.is_valid()
+    ):
+        # A truncated or tampered form: a message a person can act on, never Django's
+        # "ManagementForm data is missing" with its hidden field names, and fresh rows.
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "The KPI and criterion rows of the form came back incomplete: reload the page "
+                "and try again."
+            ),
+        )
+        kpi_forms = KPIFormSet(initial=kpi_initial, prefix="kpi")
+        criterion_forms = CriterionFormSet(initial=criterion_initial, prefix="criterion")
+    elif request.method == "POST" and all(f.is_valid() for f in (form, kpi_forms, criterion_forms)):
         try:
             services.category_update(
                 actor=request.user,

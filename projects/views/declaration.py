@@ -223,7 +223,7 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(name)s uploaded.") % {"name": upload.name})
+            messages.success(request, _("“%(name)s” uploaded.") % {"name": upload.name})
     return redirect("projects:application_edit", pk=application.pk)
 
 

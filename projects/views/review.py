@@ -1,6 +1,6 @@
 """Pages of the review: transitions by button, expert assignment and scoring, the ranking."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import permissions, ratelimits, uploads, workflow
+from portal import permissions, ratelimits, spreadsheets, workflow
 from portal.services import audit_record
 from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
@@ -202,8 +202,5 @@ def ranking_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         target=lot.call,
         after={"category": lot.code, "rows": len(result.applications)},
     )
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    return uploads.protect(response, name=f"ranking-{lot.call.year}-{lot.code}.xlsx")
+    name, fallback = exporters.ranking_file_names(lot)
+    return cast(HttpResponse, spreadsheets.download(content, name=name, fallback=fallback))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import permissions
+from portal import formats, permissions
 from portal import workflow as engine
 from portal.models import Region, Role, User
 from portal.periods import Quarter
@@ -26,6 +26,7 @@ from reporting.selectors import (
     current_values,
     form_elements,
     previous_values,
+    return_label,
     stored_entries,
 )
 from reporting.validation import blocking, check_entries, problems_error
@@ -43,7 +44,10 @@ def _check_region(form: ReturnForm, region: Region) -> None:
     if form.counties_may_report and region.level == Region.Level.COUNTY:
         return
     raise ValidationError(
-        {"region": _("%(region)s does not report “%(form)s”.") % {"region": region, "form": form}}
+        {
+            "region": _("%(region)s does not report “%(form)s”.")
+            % {"region": region.name, "form": formats.nested_quotes(form.name)}
+        }
     )
 
 
@@ -54,7 +58,7 @@ def _check_period(period: str, *, today: date | None = None) -> Quarter:
         raise ValidationError(
             {
                 "period": _("%(period)s has not ended yet; its return opens on %(day)s.")
-                % {"period": quarter, "day": quarter.next().start.isoformat()}
+                % {"period": formats.period(quarter), "day": formats.day(quarter.next().start)}
             }
         )
     return quarter
@@ -101,7 +105,7 @@ def _require_editable(actor: User, stat_return: StatReturn) -> None:
                 "The return %(name)s is %(status)s and locked. An approved return is changed by "
                 "opening a correction."
             )
-            % {"name": stat_return, "status": stat_return.get_status_display()},
+            % {"name": return_label(stat_return), "status": stat_return.get_status_display()},
             code="locked",
         )
     permissions.require(actor, "reporting.return.edit", stat_return)
@@ -211,7 +215,7 @@ def return_correct(*, actor: User, stat_return: StatReturn, reason: str) -> Stat
     notify(
         event=events.RETURN_CORRECT,
         recipients=reviewers() if actor.role != Role.REVIEWER else agency_users(correction.region),
-        title=_("Correction opened: %(name)s") % {"name": correction},
+        title=_("Correction opened: %(name)s") % {"name": return_label(correction)},
         body=reason,
         url=reverse("reporting:return_detail", args=[correction.pk]),
     )

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import uploads
+from portal import formats, uploads
 from portal.imports import marks_failure
 from portal.models import User
 from portal.services import audit_record
@@ -27,6 +27,7 @@ from reporting.models import (
     StatReturn,
 )
 from reporting.selectors import (
+    ENTRY_METHODS,
     active_rules,
     form_elements,
     stored_figures,
@@ -111,8 +112,11 @@ def check(
     elements = form_elements(stat_return.form) if elements is None else elements
     stored, previous = stored_figures(stat_return)
     problems = list(extra or [])
+    names = {e.code: e for e in elements}
     # Rules see the figures as they will be: stored ones, overridden by what is entered now.
-    merged = {code: Entry(code=code, value=row.value, comment=row.comment, cell=code)
+    # A stored figure's place is its element, named as the city knows it.
+    merged = {code: Entry(code=code, value=row.value, comment=row.comment,
+                          cell=names[code].name if code in names else code)
               for code, row in stored.items()}  # fmt: skip
     merged.update({code: entry for code, entry in entries.items() if entry.value is not None})
     problems += check_entries(
@@ -121,7 +125,6 @@ def check(
     problems.sort(key=_reading_order)
     result = CheckResult(problems=problems)
     result.stored = {code: row.pk for code, row in stored.items()}
-    names = {e.code: e for e in elements}
     for code, entry in entries.items():
         if entry.value is None:
             continue
@@ -207,7 +210,7 @@ def _store(
             before={c.code: _json(c.before) for c in result.changes},
             after={c.code: _json(c.after) for c in result.changes},
             reason=_("%(count)d values entered through %(via)s")
-            % {"count": len(result.changes), "via": via},
+            % {"count": len(result.changes), "via": ENTRY_METHODS.get(via, via)},
         )
     return result
 
@@ -286,7 +289,10 @@ def _parse_for(
         extra.append(
             Problem(
                 _("This workbook is for %(period)s, not %(own)s.")
-                % {"period": parsed.period, "own": stat_return.period},
+                % {
+                    "period": formats.period(parsed.period),
+                    "own": formats.period(stat_return.period),
+                },
                 sheet=importers.layout.SHEET,
                 cell=_("period"),
             )

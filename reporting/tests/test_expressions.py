@@ -299,3 +299,36 @@ def test_compare(left, operator, right, expected):
 def test_compare_refuses_unknown_operators(operator):
     with pytest.raises(ValueError):
         compare(D(1), operator, D(2))
+
+
+# Told in names (reporting.validation.describe): what a city reads of a rule ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("A", "“甲”"),
+        ("prev(A)", "“甲” of the previous quarter"),
+        ("A - B - C", "“甲” − “乙” − “丙”"),
+        ("A - (B - C)", "“甲” − (“乙” − “丙”)"),
+        ("(A + B) * 2", "(“甲” + “乙”) × 2"),
+        ("A / (B * C)", "“甲” ÷ (“乙” × “丙”)"),
+        ("(A - prev(A)) / prev(A) * 100", "(“甲” − “甲” of the previous quarter) ÷ "
+         "“甲” of the previous quarter × 100"),
+        ("-(A + B)", "-(“甲” + “乙”)"),
+        ("A * 0.0001", "“甲” × 0.0001"),
+    ],
+)  # fmt: skip
+def test_an_expression_is_told_in_element_names(text, words):
+    from reporting.validation import describe
+
+    assert describe(parse(text), {"A": "甲", "B": "乙", "C": "丙"}) == words
+
+
+def test_in_chinese_a_previous_figure_is_the_previous_quarters():
+    from reporting.validation import describe
+
+    with translation.override("zh-hans"):
+        assert describe(parse("A - prev(A)"), {"A": "有效发明专利拥有量"}) == (
+            "有效发明专利拥有量 − 上季度有效发明专利拥有量"
+        )

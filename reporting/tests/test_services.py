@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from portal import formats
 from portal.models import AuditEntry, Notification, Region
 from portal.tests.helpers import with_formulas
 from reporting import services
@@ -62,9 +63,10 @@ def test_template_locks_codes_and_validates_input_cells(ankang, ret):
         str(rng) for dv in sheet.data_validations.dataValidation for rng in dv.sqref.ranges
     }
     assert value_cell in validated
-    assert [c.value for c in sheet[5]] == ["序号", "指标代码", "指标名称", "计量单位",
+    assert [c.value for c in sheet[4]] == ["序号", "指标代码", "指标名称", "计量单位",
                                            "上期数值（参考）", "本期数值", "备注"]  # fmt: skip
-    assert sheet["B2"].value == "610900" and sheet["B3"].value == PERIOD
+    assert sheet.column_dimensions["B"].hidden  # the codes are for the importer, not for people
+    assert sheet["E2"].value == "610900" and sheet["G2"].value == formats.period(PERIOD)
 
 
 def test_template_shows_last_period_for_reference(ankang, form, ret):
@@ -106,7 +108,7 @@ def test_every_bad_cell_is_reported_at_once_with_its_cell(ankang, ret):
         OPEN_LICENCE_DEALS="2.5",  # not whole
         HIGH_VALUE_INVENTION=400,  # rule: more than the valid invention patents (352)
     )
-    last = 6 + len(figures)
+    last = 5 + len(figures)  # the row under the table (header in row 4)
     content = fill(template, figures, rows={f"B{last}": "NO_SUCH_CODE", f"F{last}": 5})
     result = upload(ankang, ret, content)
 
@@ -214,10 +216,10 @@ def test_a_zip_that_is_not_a_workbook_and_a_file_too_large(ankang, ret, settings
 
 def test_a_workbook_for_another_region_or_period_is_refused(ankang, ret):
     template = template_for(ret)
-    content = fill(template, all_figures(ret.form), rows={"B2": "610100", "B3": "2025Q1"})
+    content = fill(template, all_figures(ret.form), rows={"E2": "610100", "G2": "2025年第一季度"})
     result = upload(ankang, ret, content)
     messages = " ".join(p.message for p in result.problems)
-    assert "for region 610100" in messages and "for 2025Q1, not 2025Q2" in messages
+    assert "for region 610100" in messages and "for Q1 2025, not Q2 2025" in messages
     assert not result.can_store
 
 
@@ -270,6 +272,37 @@ def test_rule_stock_falling_needs_a_comment(ankang, form, ret):
     assert [(p.code, p.cell) for p in problems] == [("VALID_TRADEMARK", "F9")]
     assert "备注" in problems[0].message
     assert services.check(stat_return=ret, entries=explained).problems == []
+
+
+def test_a_broken_rule_is_told_in_element_names_not_in_its_formula(ankang, form, ret):
+    """The city reads what the rule requires in the names it knows (issue 18): never
+    prev(VALID_TRADEMARK), and figures written with separators."""
+    from django.utils import translation
+
+    from reporting.validation import Entry
+
+    previous = services.return_open(actor=ankang, form=form, region=ret.region, period="2025Q1")
+    store_all(ankang, previous, VALID_TRADEMARK=29_000)
+    fell = {"VALID_TRADEMARK": Entry("VALID_TRADEMARK", Decimal(28_900), cell="F9")}
+    (problem,) = services.check(stat_return=ret, entries=fell).problems
+    assert "VALID_TRADEMARK" not in problem.message and "prev(" not in problem.message
+    assert "“有效商标持有量” ≥ “有效商标持有量” of the previous quarter" in problem.message
+    assert "28,900 and 29,000" in problem.message
+    with translation.override("zh-hans"):
+        (problem,) = services.check(stat_return=ret, entries=fell).problems
+    assert "有效商标持有量 ≥ 上季度有效商标持有量" in problem.message
+    assert problem.message.startswith("有效商标持有量：")
+
+
+def test_a_figure_checked_at_submission_is_placed_by_its_name_not_its_code(ankang, ret):
+    from reporting.selectors import stored_entries
+
+    with pytest.raises(ValidationError) as raised:
+        services.return_submit(actor=ankang, stat_return=ret)  # nothing entered yet
+    cells = {p.cell for p in raised.value.problems}
+    assert "有效发明专利拥有量" in cells and "VALID_INVENTION" not in cells
+    store_all(ankang, ret)
+    assert stored_entries(ret)["VALID_INVENTION"].cell == "有效发明专利拥有量"
 
 
 def test_rule_amounts_not_negative(ankang, ret):

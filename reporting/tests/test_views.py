@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from portal import formats
 from portal.factories import ApplicantFactory
 from portal.models import Region
 from portal.periods import Quarter
@@ -44,9 +45,10 @@ S = StatReturn.Status
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Queries a page may make, whatever the number of regions, targets, returns and periods: measured
 # after the demo load (14 for the province dashboard: session, user, notifications and the
-# dashboard's fixed reads; 11 for a city's return list; 7 for completeness), plus one.
+# dashboard's fixed reads; 12 for a city's return list, its period filter included; 7 for
+# completeness), plus one.
 DASHBOARD_MAX_QUERIES = 15
-RETURN_LIST_MAX_QUERIES = 12
+RETURN_LIST_MAX_QUERIES = 13
 COMPLETENESS_MAX_QUERIES = 8
 
 
@@ -250,7 +252,9 @@ def test_template_download_is_an_xlsx_named_for_the_region_and_period(client, an
     assert disposition.startswith("attachment;")
     assert "610900" in disposition and PERIOD in disposition
     sheet = load_workbook(io.BytesIO(response.content))["季度统计"]
-    assert (sheet["B2"].value, sheet["B3"].value) == ("610900", PERIOD)
+    # The title block: the region's code (read on upload) and the period, as people write it.
+    assert (sheet["D2"].value, sheet["E2"].value) == ("地区代码：", "610900")
+    assert (sheet["F2"].value, sheet["G2"].value) == ("报告期：", "2025年第二季度")
 
 
 def test_upload_page_shows_the_problems_with_their_cells_and_stores_nothing(client, ankang, ret):
@@ -438,6 +442,11 @@ def demo_data(seeded, ankang, reviewer):
     demo.load()
 
 
+def demo_round() -> str:
+    """The round the demo leaves in progress: the last complete quarter of today."""
+    return str(demo.current_round(timezone.localdate()))
+
+
 def cards(response) -> list[str]:
     return sorted(attrs["data-indicator"] for attrs in tags(response, data_testid="target-card"))
 
@@ -453,7 +462,7 @@ def test_leader_sees_the_province_and_city_dashboards(client, leader, demo_data)
     # The ranking lists the cities under the province.
     ranked = {attrs["data-region"] for attrs in tags(province, data_region=True)}
     assert {"610100", "610900"} <= ranked
-    assert province.context["d"].period == PERIOD
+    assert province.context["d"].period == demo_round()
 
     city = client.get(reverse("reporting:dashboard_region", args=["610900"]))
     assert city.status_code == 200
@@ -463,9 +472,12 @@ def test_leader_sees_the_province_and_city_dashboards(client, leader, demo_data)
         "VALID_INVENTION",
         "VALID_TRADEMARK",
     ]
-    snapshot = ProgressSnapshot.objects.get(
-        target__indicator__code="VALID_INVENTION", target__region__code="610900", period=PERIOD
-    )
+    # The latest as of the round: the 2025 target's is its deadline quarter's, the final result.
+    snapshot = ProgressSnapshot.objects.filter(
+        target__indicator__code="VALID_INVENTION",
+        target__region__code="610900",
+        period__lte=demo_round(),
+    ).latest("period")
     shown = re.search(
         r'data-indicator="VALID_INVENTION">.*?data-testid="actual">([^<]*)<',
         city.content.decode(),
@@ -524,7 +536,7 @@ def test_the_period_select_lists_each_approved_period_once(client, leader, demo_
     """Regression: StatReturn's default ordering leaked into SELECT DISTINCT, so each period was
     listed once per approved return (181 options for 9 quarters after the demo load). The
     quarter in progress comes first (the portal's own figures run to date); the latest approved
-    stays the default."""
+    (the demo's round) stays the default."""
     client.force_login(leader)
     response = client.get(reverse("reporting:dashboard"))
     select = re.search(
@@ -533,11 +545,11 @@ def test_the_period_select_lists_each_approved_period_once(client, leader, demo_
     options = re.findall(r'<option value="([^"]+)"', select)
     current = str(Quarter.containing(timezone.localdate()))
     expected = [current] + [
-        str(q) for q in reversed(Quarter.span(Quarter(2023, 2), Quarter(2025, 2)))
+        str(q) for q in reversed(Quarter.span(demo.FIRST, Quarter.parse(demo_round())))
     ]
     assert response.context["d"].periods == expected
     assert options == expected
-    assert response.context["d"].period == "2025Q2"
+    assert response.context["d"].period == demo_round()
 
 
 def test_a_city_cannot_see_another_citys_dashboard(client, xian, ankang, demo_data):
@@ -559,7 +571,7 @@ def test_completeness_lists_the_regions_that_have_not_reported(
 ):
     client.force_login(leader)
     with django_assert_max_num_queries(COMPLETENESS_MAX_QUERIES):
-        response = client.get(reverse("reporting:completeness"), {"period": PERIOD})
+        response = client.get(reverse("reporting:completeness"), {"period": demo_round()})
     assert response.status_code == 200
     states = {
         attrs["data-region"]: attrs["data-state"]
@@ -567,8 +579,9 @@ def test_completeness_lists_the_regions_that_have_not_reported(
     }
     assert states["610900"] == "missing"
     assert states["610100"] == "approved" and states["610800"] == "submitted"
+    assert states["610600"] == "draft"  # 延安市 has opened its return and typed part of it
     assert {code for code, state in states.items() if state == "missing"} == {
-        "610200", "610600", "610900", "611000", "61XX00",
+        "610200", "610900", "611000", "61XX00",
     }  # fmt: skip
     missing = re.search(r'data-testid="missing">(.*?)</p>', response.content.decode()).group(1)
     assert "安康市" in missing and "西安市" not in missing
@@ -597,7 +610,7 @@ def test_dashboard_export_is_made_by_the_worker_and_downloads(
     assert (job.status, job.progress, job.params) == (
         ExportJob.Status.DONE,
         100,
-        {"region": "610900", "period": PERIOD},
+        {"region": "610900", "period": PERIOD, "language": "zh-hans"},  # the page's language
     )
     page = client.get(response["Location"])
     assert tags(page, data_testid="export-status")[0]["data-status"] == "done"
@@ -643,11 +656,12 @@ def test_the_dashboard_export_holds_the_regions_other_indicators(leader, demo_da
     job.refresh_from_db()
     with job.file.open("rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read()))[exporters.OTHER_SHEET]
-    rows = range(4, sheet.max_row + 1)
+    rows = range(4, sheet.max_row + 1)  # under the title block and the header row
+    # By name: the indicator codes are not for people; the period as people write it.
     exported = {
         sheet.cell(row=row, column=1).value: (
+            sheet.cell(row=row, column=4).value,
             sheet.cell(row=row, column=5).value,
-            sheet.cell(row=row, column=6).value,
         )
         for row in rows
     }
@@ -656,15 +670,15 @@ def test_the_dashboard_export_holds_the_regions_other_indicators(leader, demo_da
         indicator__in=targeted
     )
     expected = {
-        code: (PERIOD, float(value))
-        for code, value in values.values_list("indicator__code", "value")
+        name: (formats.period(PERIOD), float(value))
+        for name, value in values.values_list("indicator__name", "value")
     }
     assert expected and exported == expected
     # Times as the pages show them (Asia/Shanghai), not the database's UTC (Excel keeps ms).
-    computed = dict(values.values_list("indicator__code", "computed_at"))
+    computed = dict(values.values_list("indicator__name", "computed_at"))
     for row in rows:
         local = timezone.localtime(computed[sheet.cell(row=row, column=1).value])
-        written = sheet.cell(row=row, column=7).value
+        written = sheet.cell(row=row, column=6).value
         assert abs(written - local.replace(tzinfo=None)) < timedelta(seconds=1)
 
 
@@ -779,3 +793,39 @@ def test_city_agency_cannot_create_a_target(client, ankang, seeded):
     }
     assert client.post(reverse("reporting:target_new"), data).status_code == 403
     assert Target.objects.count() == before
+
+
+def test_a_table_shows_its_amounts_in_one_unit_and_its_counts_as_integers():
+    """Issue 18: 万元 and 亿元 are not mixed in one table; 28792.12 件 is written 28,792. The
+    table's unit is 万元 unless every amount reaches 1亿元, so 1,250万元 is not 0.13亿元."""
+    figures = selectors.Figures(
+        [("亿元", Decimal(300)), ("万元", Decimal(1250)), ("件", Decimal("28792.12"))]
+    )
+    assert figures.unit("万元") == figures.unit("亿元") == formats.unit_label("wan")
+    assert figures.unit("件") == "件"
+    assert figures.show(Decimal(1250), "万元") == "1,250"
+    assert figures.show(Decimal(300), "亿元") == "3,000,000"
+    assert figures.show(Decimal("28792.12"), "件") == "28,792"
+    large = selectors.Figures([("亿元", Decimal(300)), ("万元", Decimal(25_000))])
+    assert large.unit("万元") == formats.unit_label("yi")
+    assert large.show(Decimal(25_000), "万元") == "2.5"
+    small = selectors.Figures([("万元", Decimal(1250)), ("亿元", Decimal("0.5"))])
+    assert small.with_unit(Decimal("0.5"), "亿元") == formats.money_with_unit(50_000_000, "wan")
+
+
+def test_a_count_indicators_progress_is_shown_as_an_integer(client, leader, demo_data):
+    client.force_login(leader)
+    url = reverse("reporting:dashboard_region", args=["610900"])
+    period = client.get(url).context["d"].period
+    snapshot = ProgressSnapshot.objects.filter(
+        target__indicator__code="VALID_TRADEMARK", target__region__code="610900", period__lte=period
+    ).latest("period")
+    snapshot.expected = Decimal("28792.12")
+    snapshot.save(update_fields=["expected"])
+    page = client.get(url).content.decode()
+    expected = re.search(
+        r'data-indicator="VALID_TRADEMARK">.*?data-testid="expected">([^<]*)<', page, re.DOTALL
+    ).group(1)
+    assert expected == "28,792"
+    shown = re.sub(r"<script[^>]*>.*?</script>|<[^>]+>", "", page, flags=re.S)
+    assert not re.search(r"\d{4}Q\d", shown)  # periods are written Q2 2025 / 2025年第二季度

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import permissions, ratelimits, uploads, workflow
+from portal import formats, permissions, ratelimits, uploads, workflow
 from portal.periods import Quarter, quarter_choices
+from portal.problems import Problem
 from portal.services import audit_record
 from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, paginate, permission_required
@@ -21,9 +22,24 @@ from reporting.forms import (
     ValuesForm,
 )
 from reporting.models import ReturnForm, ReturnUpload, StatReturn
-from reporting.selectors import previous_values
+from reporting.selectors import ENTRY_METHODS, previous_values, return_label
 from reporting.views.common import OPENABLE_QUARTERS, XLSX, period_of, problems_from, xlsx_response
 from reporting.workflow import RETURN
+
+
+def _problem_text(problem: Problem) -> str:
+    """A problem as a message: a workbook's cell first (工作表!F7：…); the web form's and the
+    stored figures' messages name their element themselves."""
+    if problem.sheet:
+        return f"{problem.where}{formats.colon()}{problem.message}"
+    return problem.message
+
+
+def _error_messages(request: AuthenticatedHttpRequest, error: ValidationError) -> None:
+    problems = problems_from(error)
+    for text in [_problem_text(p) for p in problems] if problems else error.messages:
+        messages.error(request, text)
+
 
 # Returns --------------------------------------------------------------------------------------
 
@@ -56,6 +72,7 @@ def return_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "open_form": open_form,
             "statuses": StatReturn.Status.choices,
             "period": period_of(request),
+            "periods": selectors.return_periods(user=user),
         },
     )
 
@@ -87,8 +104,7 @@ def return_open(request: AuthenticatedHttpRequest) -> HttpResponse:
                 period=form.cleaned_data["period"],
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            _error_messages(request, error)
         else:
             return redirect("reporting:return_detail", pk=stat_return.pk)
     else:
@@ -157,6 +173,7 @@ def return_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "upload_form": UploadForm(),
             "reason_form": ReasonForm(),
             "due": Quarter.parse(stat_return.period).due_date(stat_return.form.due_days),
+            "title": return_label(stat_return),
             "history": workflow.history(stat_return),
         },
     )
@@ -175,24 +192,30 @@ def return_template(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         },
     )
     audit_record(actor=request.user, event=events.RETURN_TEMPLATE, target=stat_return)
-    return xlsx_response(content, f"template-{stat_return.region.code}-{stat_return.period}.xlsx")
+    name, fallback = exporters.return_file_names(stat_return, template=True)
+    return xlsx_response(content, name, fallback=fallback)
 
 
 @permission_required("reporting.return.list")
 @ratelimits.limit(ratelimits.EXPORT, method=None)
 def return_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stat_return = _get_return(request, pk)
-    content = exporters.return_workbook(stat_return=stat_return, rows=_value_rows(stat_return))
+    content = exporters.return_workbook(
+        stat_return=stat_return,
+        elements=selectors.form_elements(stat_return.form),
+        previous=previous_values(region=stat_return.region, period=stat_return.period),
+        current={
+            code: (v.value, v.comment) for code, v in selectors.current_values(stat_return).items()
+        },
+    )
     audit_record(
         actor=request.user,
         event=events.RETURN_EXPORT,
         target=stat_return,
         after={"version": stat_return.version},
     )
-    return xlsx_response(
-        content,
-        f"return-{stat_return.region.code}-{stat_return.period}-v{stat_return.version}.xlsx",
-    )
+    name, fallback = exporters.return_file_names(stat_return, template=False)
+    return xlsx_response(content, name, fallback=fallback)
 
 
 @require_POST
@@ -216,8 +239,7 @@ def return_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied:
         raise
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        _error_messages(request, error)
         return redirect("reporting:return_detail", pk=pk)
     return render(request, "reporting/upload_check.html", {"r": stat_return, "result": result})
 
@@ -246,8 +268,7 @@ def upload_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     "result": services.CheckResult(problems=problems, upload=upload),
                 },
             )
-        for message in error.messages:
-            messages.error(request, message)
+        _error_messages(request, error)
     else:
         messages.success(
             request,
@@ -307,7 +328,7 @@ def return_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 warnings = [p for p in result.problems if not p.is_blocking]
                 for warning in warnings:
-                    messages.warning(request, f"{warning.where}: {warning.message}")
+                    messages.warning(request, _problem_text(warning))
                 messages.success(
                     request,
                     _("Saved: %(created)d new and %(changed)d changed values.")
@@ -343,11 +364,10 @@ def return_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Ht
     try:
         result = ACTIONS[action](request.user, stat_return, request.POST.get("reason", ""))
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        _error_messages(request, error)
         return redirect("reporting:return_detail", pk=pk)
     messages.success(request, _("Done: %(name)s is %(status)s.") % {
-        "name": result, "status": result.get_status_display()
+        "name": return_label(result), "status": result.get_status_display()
     })  # fmt: skip
     return redirect("reporting:return_detail", pk=result.pk)
 
@@ -362,5 +382,10 @@ def return_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reporting/return_history.html",
-        {"r": stat_return, "page": paginate(request, history, per_page=100), "code": code},
+        {
+            "r": stat_return,
+            "page": paginate(request, history, per_page=100),
+            "code": code,
+            "entry_methods": ENTRY_METHODS,
+        },
     )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.types import AuthenticatedHttpRequest
 from portal.views import form_errors_from, permission_required
-from reporting import selectors, services
+from reporting import selectors, services, sources, validation
 from reporting.forms import (
     DataElementForm,
     TargetForm,
@@ -23,11 +23,17 @@ from reporting.models import DataElement
 
 @permission_required("reporting.setup.view")
 def setup(request: HttpRequest) -> HttpResponse:
+    lists = selectors.setup_lists()
+    names = {element.code: element.name for element in lists["elements"]}
     return render(
         request,
         "reporting/setup.html",
         {
-            **selectors.setup_lists(),
+            **lists,
+            "rules_in_words": {
+                rule.pk: validation.rule_in_words(rule, names) for rule in lists["rules"]
+            },
+            "portal_sources": {key: source.label for key, source in sources.SOURCES.items()},
             "can_manage": permissions.can(request.user, "reporting.setup.manage"),
         },
     )
@@ -104,11 +110,22 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @permission_required("reporting.dashboard.view")
 def target_list(request: HttpRequest) -> HttpResponse:
+    targets = list(selectors.target_list())
+    figures = selectors.Figures(
+        (t.indicator.unit, value) for t in targets for value in (t.target_value, t.baseline_value)
+    )
     return render(
         request,
         "reporting/target_list.html",
         {
-            "targets": selectors.target_list(),
+            "targets": [
+                {
+                    "target": t,
+                    "value": figures.with_unit(t.target_value, t.indicator.unit),
+                    "baseline": figures.with_unit(t.baseline_value, t.indicator.unit),
+                }
+                for t in targets
+            ],
             "can_manage": permissions.can(request.user, "reporting.target.manage"),
         },
     )

@@ -8,6 +8,9 @@
   (`scrollWidth <= clientWidth`): wide tables scroll inside their own container, the navigation
   collapses, charts take the width they get.
 * At 1280 px the navigation bar is one row for every role.
+* Chinese conventions (issue 18): each page's text as the browser has it, with the demo data's
+  figures, is held to tests/conventions.py (tests/test_conventions.py walks the same matrix in
+  both languages without a browser).
 
 The pages are the access matrix's (tests/access_matrix.py MATRIX): every page URL that
 answers GET, visited with the demo data (`load_demo`) as a demo user of each kind that may read
@@ -35,6 +38,7 @@ from incentives.models import Claim, Policy
 from portal import errors
 from portal.models import Region, User
 from projects.models import Application, Assignment, Call
+from tests import conventions
 from tests.access_matrix import ANON, MATRIX, Case, routes
 from tests.e2e.helpers import ROLES
 
@@ -47,6 +51,7 @@ DESKTOP_WIDTH = 1280
 # for a screen reader, nothing to lay out.
 NOT_PAGES = {
     "healthz": "plain-text status for the load balancer",
+    "portal:document": "an official document (PDF)",
     "projects:attachment_download": "an attachment file",
     "projects:ranking_export": ".xlsx",
     "patents:template": ".xlsx",
@@ -152,15 +157,18 @@ def _other_pool_patent():
 
 
 def _ankang_return():
-    """安康市's 2025Q2 return: the demo leaves it unreported; opened here as the city would."""
-    from reporting import services
+    """安康市's return of the demo's round in progress (the last complete quarter): the demo
+    leaves it unreported; opened here as the city would."""
+    from django.utils import timezone
+
+    from reporting import demo, services
     from reporting.models import ReturnForm
 
     return services.return_open(
         actor=_user("ankang"),
         form=ReturnForm.objects.get(code="QUARTERLY"),
         region=Region.objects.get(code="610900"),
-        period="2025Q2",
+        period=str(demo.current_round(timezone.localdate())),
     )
 
 
@@ -417,6 +425,7 @@ class Checker:
         self.source = axe_source()
         self.violations: list[str] = []
         self.too_wide: list[str] = []
+        self.unconventional: list[str] = []
         self.checked = 0
 
     def _ready(self, page: Page, url: str) -> None:
@@ -458,6 +467,13 @@ class Checker:
     def check(self, url: str, what: str, who: str) -> None:
         label = f"{url} ({what}, as {who})"
         self._ready(self.desktop, url)
+        # The Chinese conventions (tests/conventions.py) on the demo data's pages, as drawn; not
+        # on the API's documentation, which is about paths and fields, for programmers.
+        if not url.startswith("/api/"):
+            html = self.desktop.content()
+            self.unconventional += [
+                f"{label}: {p}" for p in conventions.page_problems(html, "zh-hans")
+            ]
         found = self.axe(self.desktop, label)
         if self.phone is not None:
             self._ready(self.phone, url)
@@ -471,6 +487,11 @@ class Checker:
             parts.append(
                 f"{len(self.violations)} serious or critical axe violations:\n"
                 + "\n".join(self.violations)
+            )
+        if self.unconventional:
+            parts.append(
+                f"{len(self.unconventional)} breaks of the Chinese conventions:\n"
+                + "\n".join(dict.fromkeys(self.unconventional))
             )
         if self.too_wide:
             parts.append(

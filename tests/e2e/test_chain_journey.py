@@ -53,6 +53,7 @@ from playwright.sync_api import Page, expect
 from config.celery import app
 from incentives.models import Claim
 from patents.models import Conversion, Patent
+from portal import formats
 from portal.models import Organisation, User
 from portal.periods import Quarter
 from projects import services as project_services
@@ -393,7 +394,8 @@ def test_from_a_screened_patent_to_the_provinces_figures(
     with reviewer.expect_navigation():
         reviewer.click("[data-action=pay]")
     expect(reviewer.locator("[data-testid=status]")).to_have_attribute("data-status", "paid")
-    expect(reviewer.locator("[data-testid=paid-amount]")).to_have_text("200,000.00")
+    # In 万元, the unit in the column header.
+    expect(reviewer.locator("[data-testid=paid-amount]")).to_have_text("20")
     claim.refresh_from_db()
     assert claim.paid_amount == REWARD_YUAN and claim.payments.get().paid_on == today
     shot(reviewer, request, "5-reward-paid")
@@ -422,17 +424,19 @@ def test_from_a_screened_patent_to_the_provinces_figures(
     info.value.save_as(path)
     workbook = load_workbook(io.BytesIO(path.read_bytes()))
     other = workbook[OTHER_SHEET]
+    # Under its title block (rows 1-2) and header (row 3), by indicator name: 指标, 单位, 地区,
+    # 期间 (2025年第二季度), 数值, 计算时间.
+    names = dict(Indicator.objects.values_list("code", "name"))
     exported = {
         other.cell(row=row, column=1).value: (
+            other.cell(row=row, column=3).value,
             other.cell(row=row, column=4).value,
-            other.cell(row=row, column=5).value,
-            Decimal(str(other.cell(row=row, column=6).value)),
+            Decimal(str(other.cell(row=row, column=5).value)),
         )
         for row in range(4, other.max_row + 1)
     }
     for code, value in expected[PROVINCE].items():
-        assert exported[code] == ("陕西省", period, value), code
-    names = dict(Indicator.objects.values_list("code", "name"))
+        assert exported[names[code]] == ("陕西省", formats.period_official(period), value), code
     ranking = workbook["地区排名"]
     ranked = {
         (ranking.cell(row=row, column=1).value, ranking.cell(row=row, column=4).value): Decimal(

@@ -183,7 +183,8 @@ def test_university_exports_its_own_registration_batch(page_as, request, tmp_pat
     with university.expect_download() as info:
         batch.locator("[data-testid=export-xlsx]").click()
     download = info.value
-    assert download.suggested_filename.startswith("stock-patent-registration-")
+    # Named for people, as the mapping is (the ASCII fallback carries the mapping's code).
+    assert download.suggested_filename.startswith("存量专利登记批次")
     path = tmp_path / download.suggested_filename
     download.save_as(path)
 

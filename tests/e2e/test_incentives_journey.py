@@ -17,9 +17,9 @@ from pathlib import Path
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from incentives.entitlement import money
 from incentives.models import Budget, Claim, Payment, Policy
 from incentives.selectors import budget_status
+from portal.formats import money, money_with_unit
 from portal.models import Qualification, User
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -116,12 +116,13 @@ def approve_and_pay(page: Page, request, claim: Claim, amount: str, voucher: str
     with page.expect_navigation():
         page.click("[data-action=approve]")
     expect(page.locator("[data-testid=status]")).to_have_attribute("data-status", "approved")
-    expect(page.locator("[data-testid=approved-amount]")).to_have_text(amount)
+    granted = Decimal(amount.replace(",", ""))  # the pages write it in 万元
+    expect(page.locator("[data-testid=approved-amount]")).to_have_text(money_with_unit(granted))
     page.fill("[data-testid=pay-form] input[name=voucher]", voucher)
     with page.expect_navigation():
         page.click("[data-action=pay]")
     expect(page.locator("[data-testid=status]")).to_have_attribute("data-status", "paid")
-    expect(page.locator("[data-testid=paid-amount]")).to_have_text(amount)
+    expect(page.locator("[data-testid=paid-amount]")).to_have_text(money(granted))
     shot(page, request, f"{step}-paid")
 
 
@@ -191,10 +192,10 @@ def test_little_giant_claims_both_rewards_and_the_capped_interest_subsidy(
         enterprise.click("[data-testid=save]")
 
     # 5. The working: four payments counted, two left out, half of 2,610,000.00 capped.
-    working = enterprise.locator("[data-testid=working] tr")
+    working = enterprise.locator("[data-testid=working] tbody tr")
     expect(working).to_have_count(4)
-    expect(working.nth(0)).to_contain_text("2023-06-28")
-    expect(working.nth(0)).to_contain_text("2025-06-27")
+    expect(working.nth(0)).to_contain_text("2023年6月28日")
+    expect(working.nth(0)).to_contain_text("2025年6月27日")
     expect(working.nth(0).locator("td").last).to_have_text("2,610,000.00")
     expect(working.nth(1).locator("td").last).to_have_text("1,305,000.00")
     expect(working.nth(1)).to_contain_text("陕政办发〔2024〕11号 (十一)")
@@ -210,7 +211,7 @@ def test_little_giant_claims_both_rewards_and_the_capped_interest_subsidy(
         enterprise.click("[data-testid=submit]")
     expect(enterprise.locator("[data-testid=status]")).to_have_attribute("data-status", "submitted")
     expect(enterprise.locator("[data-testid=entitlement]")).to_have_text("500,000.00")
-    expect(enterprise.locator("[data-testid=working] tr")).to_have_count(4)
+    expect(enterprise.locator("[data-testid=working] tbody tr")).to_have_count(4)
     shot(enterprise, request, "9-pledge-submitted")
 
     # 6. The reviewer approves it (the entitlement, capped); it awaits payment.

@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db.models import Sum
-from django.template.defaultfilters import floatformat
 from django.utils import translation
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from patents.models import Conversion, Patent
+from portal import formats
 from portal.identifiers import patent_check_character
 from portal.models import User
 from reporting.models import IndicatorValue
@@ -65,7 +65,9 @@ def wrong_check(number: str) -> str:
 def fill(template: bytes, rows: list[list]) -> bytes:
     workbook = load_workbook(io.BytesIO(template))
     sheet = workbook.worksheets[0]
-    for row_number, row in enumerate(rows, start=2):
+    # Under the title block: the row after the header (申请号 …), over the example row.
+    header = next(row[0].row for row in sheet.iter_rows(max_row=10) if row[0].value == "申请号")
+    for row_number, row in enumerate(rows, start=header + 1):
         for column, value in enumerate(row, start=1):
             sheet.cell(row=row_number, column=column, value=value)
     buffer = io.BytesIO()
@@ -116,10 +118,11 @@ def test_university_imports_screens_enterprise_matches_university_licenses(
     upload(university, fill(template, rows), tmp_path, "pool-draft.xlsx")
     problems = university.locator("[data-testid=import-problems] tbody tr")
     expect(problems).to_have_count(2)
-    expect(university.locator("[data-testid=import-problems] tr[data-cell=A3]")).to_contain_text(
+    # Rows 5 and 6: under the title block (2 rows), the header (row 3) and the first row.
+    expect(university.locator("[data-testid=import-problems] tr[data-cell=A5]")).to_contain_text(
         second[-1]
     )
-    expect(university.locator("[data-testid=import-problems] tr[data-cell=B4]")).to_be_visible()
+    expect(university.locator("[data-testid=import-problems] tr[data-cell=B6]")).to_be_visible()
     shot(university, request, "1-dry-run-problems")
     assert not Patent.objects.filter(number=main).exists()  # a dry run stores nothing
 
@@ -222,6 +225,6 @@ def test_university_imports_screens_enterprise_matches_university_licenses(
         "[data-testid=value]"
     )
     with translation.override("zh-hans"):
-        shown = floatformat(expected, "-2g")
+        shown = formats.money(expected * 10_000)  # the table's unit: 万元 (portal/formats.py)
     expect(figure).to_have_text(shown)
     shot(leader, request, "7-dashboard")

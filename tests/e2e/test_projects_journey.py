@@ -144,10 +144,10 @@ def test_declaration_review_scoring_approval_and_acceptance(page_as, request):
     # 5. The ranking shows the trimmed mean; the reviewer approves 50万元.
     reviewer.goto(f"/projects/ranking/?lot={application.call_category_id}")
     row = reviewer.locator(f"tr[data-number='{application.number}']")
-    expect(row.locator("[data-testid=final-score]")).to_have_text("75.00")
+    expect(row.locator("[data-testid=final-score]")).to_have_text("75")  # formats.number
     shot(reviewer, request, "5-ranking")
     reviewer.goto(f"/projects/applications/{application.pk}/")
-    expect(reviewer.locator("[data-testid=final-score]")).to_contain_text("75.00")
+    expect(reviewer.locator("[data-testid=final-score]")).to_contain_text("最终得分：75")
     reviewer.fill("[data-testid=approve-form] input[name=amount]", "50")
     reviewer.click("[data-action=approve]")
     expect(reviewer.locator("[data-testid=status]")).to_have_text("已立项")

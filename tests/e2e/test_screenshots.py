@@ -89,7 +89,7 @@ def test_readme_screenshots(
     claim = Claim.objects.get(status="submitted", policy__code="pledge-interest")
     reviewer.goto(f"/incentives/claims/{claim.pk}/")
     expect(reviewer.locator("[data-testid=entitlement-line]")).to_be_visible()
-    assert reviewer.locator("[data-testid=working] tr").count() >= 3  # payments, rate, result
+    assert reviewer.locator("[data-testid=working] tbody tr").count() >= 3  # payments, rate, result
     settle(reviewer)
     sizes["claim-entitlement.png"] = shoot(reviewer, target / "claim-entitlement.png")
 
