@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
@@ -341,28 +342,42 @@ def recorded(text: Any) -> str:
         return MISSING
     text = str(text)
 
+    # What matches may still be no date (2025-13-45, year 0, 9999-12-31 23:59 + 8 h): left as
+    # written, since stored text can be anyone's words (a project's title in a notification).
     def moment_(match: re.Match[str]) -> str:
-        found = parse_datetime(match.group(0).replace(" ", "T"))
-        if found is None:
+        try:
+            found = parse_datetime(match.group(0).replace(" ", "T"))
+            if found is None:
+                return match.group(0)
+            return moment(found if timezone.is_aware(found) else found.replace(tzinfo=UTC))
+        except (ValueError, OverflowError):
             return match.group(0)
-        return moment(found if timezone.is_aware(found) else found.replace(tzinfo=UTC))
+
+    def quarter_(match: re.Match[str]) -> str:
+        try:
+            return period(match.group(0))
+        except (ValueError, ValidationError):
+            return match.group(0)
 
     def day_(match: re.Match[str]) -> str:
         try:
             return day(date.fromisoformat(match.group(0)))
-        except ValueError:
+        except (ValueError, OverflowError):
             return match.group(0)
 
     text = _RECORDED_MOMENT.sub(moment_, text)
     text = _RECORDED_DAY.sub(day_, text)
-    text = _RECORDED_QUARTER.sub(lambda match: period(match.group(0)), text)
+    text = _RECORDED_QUARTER.sub(quarter_, text)
     if chinese():
         return text
 
     def english_period(match: re.Match[str]) -> str:
         number_ = match.group(2)
-        quarter_ = QUARTER_NUMBERS.get(number_) or int(number_)
-        return f" {period(Quarter(int(match.group(1)), quarter_))} "
+        try:
+            found = Quarter(int(match.group(1)), QUARTER_NUMBERS.get(number_) or int(number_))
+        except ValueError:
+            return match.group(0)
+        return f" {period(found)} "
 
     def english_day(match: re.Match[str]) -> str:
         try:

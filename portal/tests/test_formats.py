@@ -143,3 +143,23 @@ def test_amounts_recorded_in_wan_and_yi_are_brought_to_yuan():
     assert formats.in_yuan(Decimal(3), "亿元") == Decimal(300_000_000)
     assert formats.in_yuan(Decimal(3), "件") is None
     assert formats.in_yuan(None, "万元") is None
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-13-45 25:00",
+        "0000Q1",
+        "2025-02-30",
+        "9999-12-31 23:59",
+        "0000年第一季度",
+        "2025年13月40日",
+    ],
+)
+def test_recorded_text_that_only_looks_like_a_date_is_left_as_written(text, language):
+    """Stored text can be anyone's words (a project's title in a notification): what looks like
+    a date or a period but is none never breaks the page that shows it."""
+    with translation.override(language):
+        shown = formats.recorded(text)
+    assert shown and "—" not in shown
