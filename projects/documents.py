@@ -3,6 +3,7 @@ unit stamps and uploads, and the bureau's approval notice (立项通知书) and 
 (验收意见书). DOMAIN.md §10: after approval the bureau sends the approval notice; at the end of
 the period the acceptance opinion records each KPI against its commitment."""
 
+import functools
 import itertools
 from typing import Any
 
@@ -166,50 +167,47 @@ def _title(application: Application) -> str:
     return application.title or application.number
 
 
+# What the three documents of an application share: whose record it is, who reads and corrects it.
+_of_application = functools.partial(
+    DocumentKind,
+    model="projects.Application",
+    read_permission="project.application.view",
+    correct_permission="project.application.review",
+    related=RELATED,
+)
+
 KINDS = [
-    DocumentKind(
+    _of_application(
         code="declaration",
         title="申报书",
         label=_("Declaration (PDF)"),
-        model="projects.Application",
         template="documents/declaration.html",
         context=declaration,
         # The unit prints it to stamp and upload while the draft is open; it follows the draft.
         may_issue=lambda application: True,
         filename=lambda application: f"申报书-{_title(application)}.pdf",
-        read_permission="project.application.view",
-        correct_permission="project.application.review",
-        related=RELATED,
         follows_record=True,
         order=10,
     ),
-    DocumentKind(
+    _of_application(
         code="approval",
         title="立项通知书",
         label=_("Approval notice (PDF)"),
-        model="projects.Application",
         template="documents/approval_notice.html",
         context=approval_notice,
         may_issue=lambda application: application.is_project,
         filename=lambda application: f"立项通知书-{_title(application)}.pdf",
-        read_permission="project.application.view",
-        correct_permission="project.application.review",
-        related=RELATED,
         numbered=True,
         order=20,
     ),
-    DocumentKind(
+    _of_application(
         code="acceptance",
         title="验收意见书",
         label=_("Acceptance opinion (PDF)"),
-        model="projects.Application",
         template="documents/acceptance_opinion.html",
         context=acceptance_opinion,
         may_issue=lambda application: application.status == S.ACCEPTED,
         filename=lambda application: f"验收意见书-{_title(application)}.pdf",
-        read_permission="project.application.view",
-        correct_permission="project.application.review",
-        related=RELATED,
         numbered=True,
         order=30,
     ),

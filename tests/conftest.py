@@ -3,16 +3,16 @@ walk the URL space with it: tests/test_access_matrix.py (who may reach what) and
 tests/test_conventions.py (what each page shows, in Chinese and English)."""
 
 import copy
+from collections.abc import Iterator
 from http.cookies import SimpleCookie
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.test import Client, override_settings
 
-from config.celery import app as celery_app
 from tests.access_matrix import ANON
 from tests.access_world import World, build
+from tests.helpers import built_once
 
 
 def _lean_refusal_pages() -> list[dict]:
@@ -50,27 +50,9 @@ def module_settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, module_settings) -> World:
+def world(django_db_setup, django_db_blocker, module_settings) -> Iterator[World]:
     """Built once, in a transaction rolled back after the module's last test."""
-    # Module fixtures come before conftest's per-test in-process Celery: without this, the
-    # export the world requests would go to the real broker (PostgreSQL pass) and never run.
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            built = build()
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-        finally:
-            celery_app.conf.task_always_eager = eager
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+    yield from built_once(django_db_blocker, build)
 
 
 @pytest.fixture(scope="module")
